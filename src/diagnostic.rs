@@ -1,0 +1,334 @@
+//! One diagnostic type for every stage (build, check, serve).
+//!
+//! The terminal renderer, the JSON and GitHub outputs and the browser overlay
+//! are all views of [`Diagnostic`]; no stage formats its own messages.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A message about one place in one file.
+///
+/// `line` and `col` are 1-based; 0 means "the whole file" (for example an
+/// unreadable file). `col` counts characters, not bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable rule id, e.g. `front-matter`, `broken-link`, `schema-unknown-field`.
+    pub rule: String,
+    pub message: String,
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    /// How many characters the caret underlines (at least 1 when shown).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub len: usize,
+    /// The text of `line`, without its line terminator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<String>,
+    /// Extra lines: "did you mean", "replaced by", the other location of a mismatch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The Kubernetes version a schema diagnostic was found against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s_version: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        rule: impl Into<String>,
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            rule: rule.into(),
+            message: message.into(),
+            file: file.into(),
+            line: 0,
+            col: 0,
+            len: 0,
+            source_line: None,
+            notes: Vec::new(),
+            k8s_version: None,
+        }
+    }
+
+    pub fn error(rule: impl Into<String>, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, rule, file, message)
+    }
+
+    pub fn warning(rule: impl Into<String>, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, rule, file, message)
+    }
+
+    /// Places the diagnostic at a 1-based line and column and records that
+    /// line's text from `source` so the renderer can show it.
+    pub fn at(mut self, source: &str, line: usize, col: usize) -> Self {
+        self.line = line;
+        self.col = col;
+        self.source_line = source_line(source, line).map(str::to_owned);
+        self
+    }
+
+    /// Places the diagnostic at a byte offset of `source`.
+    pub fn at_offset(self, source: &str, offset: usize) -> Self {
+        let (line, col) = line_col(source, offset);
+        self.at(source, line, col)
+    }
+
+    pub fn with_len(mut self, len: usize) -> Self {
+        self.len = len;
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `path:line:col: error[rule]: message`, the first line of every rendering.
+    pub fn headline(&self) -> String {
+        let mut s = self.file.display().to_string();
+        if self.line > 0 {
+            let _ = write!(s, ":{}", self.line);
+            if self.col > 0 {
+                let _ = write!(s, ":{}", self.col);
+            }
+        }
+        let _ = write!(s, ": {}[{}]: {}", self.severity.as_str(), self.rule, self.message);
+        s
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The text of a 1-based line, without `\r\n` or `\n`.
+pub fn source_line(source: &str, line: usize) -> Option<&str> {
+    if line == 0 {
+        return None;
+    }
+    source
+        .split('\n')
+        .nth(line - 1)
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-like, with the source line and a caret.
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Renders one diagnostic for a terminal. `color` adds ANSI styles.
+pub fn render_human(d: &Diagnostic, color: bool) -> String {
+    let mut out = d.headline();
+    out.push('\n');
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let mut group = Group::with_level(level.clone());
+    if let Some(text) = &d.source_line {
+        if d.line > 0 {
+            let start = byte_index_of_char(text, d.col.saturating_sub(1));
+            let end = byte_index_of_char(text, d.col.saturating_sub(1) + d.len.max(1)).max(start);
+            let end = if end == start { (start + 1).min(text.len()) } else { end };
+            let snippet = Snippet::source(text.as_str())
+                .line_start(d.line)
+                .fold(false)
+                .annotation(AnnotationKind::Primary.span(start..end));
+            group = group.element(snippet);
+        }
+    }
+    for note in &d.notes {
+        group = group.element(Level::HELP.message(note.as_str()));
+    }
+    if !group.is_empty() {
+        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+        let body = renderer.render(&[group]);
+        if !body.trim().is_empty() {
+            out.push_str(&body);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn byte_index_of_char(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}
+
+/// One JSON object, as written by `--format json`.
+pub fn render_json(d: &Diagnostic) -> String {
+    serde_json::to_string(d).unwrap_or_default()
+}
+
+/// A GitHub Actions workflow command, as written by `--format github`.
+pub fn render_github(d: &Diagnostic) -> String {
+    let cmd = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut props = format!("file={}", escape_property(&d.file.display().to_string()));
+    if d.line > 0 {
+        let _ = write!(props, ",line={}", d.line);
+    }
+    if d.col > 0 {
+        let _ = write!(props, ",col={}", d.col);
+    }
+    let _ = write!(props, ",title={}", escape_property(&d.rule));
+    let mut message = d.message.clone();
+    for note in &d.notes {
+        message.push('\n');
+        message.push_str(note);
+    }
+    format!("::{cmd} {props}::{}", escape_data(&message))
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Counts of a run, for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Counts {
+    pub fn of(diags: &[Diagnostic]) -> Self {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        Counts { errors, warnings: diags.len() - errors }
+    }
+}
+
+/// Whether terminal output should be coloured: honours `NO_COLOR`.
+pub fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
+/// Sorts diagnostics by file, line and column so output is stable.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (a.file.as_path(), a.line, a.col, &a.rule).cmp(&(b.file.as_path(), b.line, b.col, &b.rule))
+    });
+}
+
+/// Prints diagnostics in the chosen format to stderr (human) or stdout (machine formats).
+pub fn emit(diags: &[Diagnostic], format: Format) {
+    use std::io::Write;
+    match format {
+        Format::Human => {
+            let color = color_enabled();
+            let mut err = std::io::stderr().lock();
+            for d in diags {
+                let _ = writeln!(err, "{}", render_human(d, color));
+            }
+        }
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            for d in diags {
+                let _ = writeln!(out, "{}", render_json(d));
+            }
+        }
+        Format::Github => {
+            let mut out = std::io::stdout().lock();
+            for d in diags {
+                let _ = writeln!(out, "{}", render_github(d));
+            }
+        }
+    }
+}
+
+/// A path shown relative to `base` when it lies below it.
+pub fn display_path(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_lines() {
+        let src = "a: 1\nbé: x\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 5), (2, 1));
+        let x = src.find('x').unwrap();
+        assert_eq!(line_col(src, x), (2, 5));
+    }
+
+    #[test]
+    fn headline_has_path_line_col_rule() {
+        let d = Diagnostic::error("broken-link", "content/a.md", "no page `b.md`").at("x\n[y](b.md)\n", 2, 4);
+        assert_eq!(d.headline(), "content/a.md:2:4: error[broken-link]: no page `b.md`");
+        let text = render_human(&d, false);
+        assert!(text.contains("[y](b.md)"), "{text}");
+    }
+
+    #[test]
+    fn source_line_strips_crlf() {
+        assert_eq!(source_line("a\r\nb\r\n", 2), Some("b"));
+    }
+
+    #[test]
+    fn github_escapes_newlines_and_commas() {
+        let d = Diagnostic::warning("r", "a,b.yaml", "x\ny").at("q\n", 1, 1);
+        assert_eq!(render_github(&d), "::warning file=a%2Cb.yaml,line=1,col=1,title=r::x%0Ay");
+    }
+}
