@@ -5,3 +5,6 @@
 //! config → content → check → render → write.
 
 pub mod diagnostic;
+pub mod config;
+pub mod content;
+pub mod highlight;

@@ -1,0 +1,335 @@
+//! `book.toml`: the course configuration.
+//!
+//! Follows mdBook's `[book]` table where the two overlap. Unknown keys are an
+//! error that names the key, its line and the closest valid key, because a
+//! misspelt option that is silently ignored costs an author an afternoon.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+
+pub const CONFIG_FILE: &str = "book.toml";
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub book: BookConfig,
+    #[serde(default)]
+    pub build: BuildConfig,
+    #[serde(default)]
+    pub kubernetes: KubernetesConfig,
+    #[serde(default)]
+    pub search: SearchConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    #[serde(default = "default_title")]
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Absolute URL the site is published at; used for sitemap.xml and Open Graph.
+    #[serde(default, rename = "base-url")]
+    pub base_url: Option<String>,
+    /// Link to the course's source repository, shown in the header.
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// "Edit this page" URL template; `{path}` is replaced by the page's source
+    /// path relative to the course root, e.g.
+    /// `https://github.com/me/course/edit/main/{path}`.
+    #[serde(default, rename = "edit-url")]
+    pub edit_url: Option<String>,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        BookConfig {
+            title: default_title(),
+            description: None,
+            authors: Vec::new(),
+            language: default_language(),
+            base_url: None,
+            repository: None,
+            edit_url: None,
+        }
+    }
+}
+
+fn default_title() -> String {
+    "Untitled course".to_owned()
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    /// Where the site is written, relative to the course root.
+    #[serde(default = "default_output_dir", rename = "output-dir")]
+    pub output_dir: PathBuf,
+    /// Build pages marked `draft = true`.
+    #[serde(default)]
+    pub drafts: bool,
+    /// Fail the build on warnings too.
+    #[serde(default, rename = "deny-warnings")]
+    pub deny_warnings: bool,
+    /// Highlight cache, relative to the course root; kept between builds.
+    #[serde(default = "default_cache_dir", rename = "cache-dir")]
+    pub cache_dir: PathBuf,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig {
+            output_dir: default_output_dir(),
+            drafts: false,
+            deny_warnings: false,
+            cache_dir: default_cache_dir(),
+        }
+    }
+}
+
+fn default_output_dir() -> PathBuf {
+    PathBuf::from("public")
+}
+
+fn default_cache_dir() -> PathBuf {
+    PathBuf::from(".kourse-cache")
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// Kubernetes minor versions to validate against, e.g. `["1.33", "1.35"]`.
+    /// Empty: the oldest and newest versions the schema bundle holds.
+    #[serde(default)]
+    pub versions: Vec<String>,
+    /// Folders of extra JSON schemas for custom resources.
+    #[serde(default)]
+    pub schemas: Vec<PathBuf>,
+    /// Globs (relative to the course root) that `kourse check` skips.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Per-rule level: `"error"`, `"warning"` or `"off"`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSetting>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    #[serde(default = "yes")]
+    pub enable: bool,
+    /// Stemming language (`en` or `none`).
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "boost_title", rename = "boost-title")]
+    pub boost_title: f32,
+    #[serde(default = "boost_heading", rename = "boost-heading")]
+    pub boost_heading: f32,
+    #[serde(default = "one", rename = "boost-body")]
+    pub boost_body: f32,
+    #[serde(default = "boost_code", rename = "boost-code")]
+    pub boost_code: f32,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            enable: true,
+            language: default_language(),
+            boost_title: boost_title(),
+            boost_heading: boost_heading(),
+            boost_body: one(),
+            boost_code: boost_code(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> f32 {
+    1.0
+}
+fn boost_title() -> f32 {
+    4.0
+}
+fn boost_heading() -> f32 {
+    2.5
+}
+fn boost_code() -> f32 {
+    0.5
+}
+
+impl Config {
+    /// Loads `book.toml` from the course root. A missing file is an error:
+    /// it is what marks a folder as a course.
+    pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    return Err(vec![Diagnostic::error(
+                        "encoding",
+                        CONFIG_FILE,
+                        "book.toml is not valid UTF-8",
+                    )]);
+                }
+            },
+            Err(e) => {
+                return Err(vec![Diagnostic::error(
+                    "io",
+                    CONFIG_FILE,
+                    format!("cannot read {}: {e}", path.display()),
+                )]);
+            }
+        };
+        Config::parse(&text, Path::new(CONFIG_FILE))
+    }
+
+    /// Parses configuration text; `file` is the path shown in diagnostics.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let config: Config = toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
+        config.validate(text, file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, file: &Path) -> Result<(), Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let out = &self.build.output_dir;
+        if out.as_os_str().is_empty() || out == Path::new(".") {
+            diags.push(
+                Diagnostic::error(
+                    "config",
+                    file,
+                    "build.output-dir must name a folder inside the course, not the course root",
+                )
+                .at_offset(text, text.find("output-dir").unwrap_or(0)),
+            );
+        }
+        for version in &self.kubernetes.versions {
+            let ok = version
+                .split_once('.')
+                .is_some_and(|(maj, min)| maj == "1" && !min.is_empty() && min.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                let at = text.find(&format!("\"{version}\"")).unwrap_or(0);
+                diags.push(
+                    Diagnostic::error(
+                        "config",
+                        file,
+                        format!("kubernetes.versions: `{version}` is not a Kubernetes minor version such as \"1.33\""),
+                    )
+                    .at_offset(text, at + 1),
+                );
+            }
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
+    }
+}
+
+/// Turns a TOML error into a diagnostic at its span, adding "did you mean"
+/// for unknown keys.
+pub fn toml_error(err: &toml::de::Error, text: &str, file: &Path) -> Diagnostic {
+    let message = err.message().trim().to_owned();
+    let offset = err.span().map_or(0, |s| s.start);
+    let len = err.span().map_or(1, |s| text.get(s.clone()).map_or(1, |t| t.chars().count().max(1)));
+    let mut diag = Diagnostic::error("config", file, message.clone()).at_offset(text, offset).with_len(len);
+    if let Some((unknown, expected)) = parse_unknown_field(&message) {
+        diag.message = format!("unknown key `{unknown}`");
+        if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
+            diag = diag.with_note(format!("did you mean `{best}`?"));
+        }
+        if !expected.is_empty() {
+            diag = diag.with_note(format!("valid keys here: {}", expected.join(", ")));
+        }
+    }
+    diag
+}
+
+/// serde's message for `deny_unknown_fields` is
+/// "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (name, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    Some((name.to_owned(), expected))
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to
+/// be a plausible typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::parse("[book]\ntitle = \"K\"\n", Path::new("book.toml")).unwrap();
+        assert_eq!(c.book.title, "K");
+        assert_eq!(c.build.output_dir, PathBuf::from("public"));
+        assert!(c.search.enable);
+    }
+
+    #[test]
+    fn unknown_key_names_key_line_and_suggestion() {
+        let err = Config::parse("[book]\ntitle = \"K\"\ndescriptoin = \"x\"\n", Path::new("book.toml")).unwrap_err();
+        let d = &err[0];
+        assert_eq!(d.message, "unknown key `descriptoin`");
+        assert_eq!((d.line, d.col), (3, 1));
+        assert!(d.notes[0].contains("`description`"), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn unknown_table_is_reported() {
+        let err = Config::parse("[kubernetis]\nversions = []\n", Path::new("book.toml")).unwrap_err();
+        assert_eq!(err[0].message, "unknown key `kubernetis`");
+        assert!(err[0].notes[0].contains("`kubernetes`"));
+    }
+
+    #[test]
+    fn bad_version_is_reported() {
+        let err = Config::parse("[kubernetes]\nversions = [\"1.x\"]\n", Path::new("book.toml")).unwrap_err();
+        assert_eq!(err[0].line, 2);
+    }
+
+    #[test]
+    fn rules_accept_levels() {
+        let c = Config::parse("[kubernetes.rules]\nlatest-tag = \"off\"\n", Path::new("book.toml")).unwrap();
+        assert_eq!(c.kubernetes.rules["latest-tag"], RuleSetting::Off);
+    }
+}

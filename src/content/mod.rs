@@ -1,0 +1,421 @@
+//! Loads `content/` into a tree of pages.
+//!
+//! Every `.md` file is a page; every folder is a section whose `_index.md`
+//! holds its title and introduction. The tree gives the sidebar, the
+//! breadcrumbs and the reading order used for previous/next links.
+
+pub mod front_matter;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+pub use front_matter::FrontMatter;
+
+pub const CONTENT_DIR: &str = "content";
+pub const SECTION_FILE: &str = "_index.md";
+
+/// Index of a page in [`Course::pages`].
+pub type PageId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: PageId,
+    pub is_section: bool,
+    /// Path relative to `content/`, with `/` separators: `03-workloads/pods.md`.
+    pub source: String,
+    /// Path shown in diagnostics, relative to the course root.
+    pub file: PathBuf,
+    pub text: String,
+    pub front: FrontMatter,
+    /// Byte offset of the Markdown body in `text`.
+    pub body_offset: usize,
+    /// Output path relative to the site root, with `/` separators:
+    /// `workloads/pods.html`, `workloads/index.html`, `index.html`.
+    pub url: String,
+    pub parent: Option<PageId>,
+    /// For sections: pages and subsections, in order.
+    pub children: Vec<PageId>,
+    pub depth: usize,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub pages: Vec<Page>,
+    /// The home page (`content/_index.md`).
+    pub home: PageId,
+    /// Reading order: depth-first, a section before its children.
+    pub order: Vec<PageId>,
+    /// Problems that did not stop loading (skipped special files).
+    pub warnings: Vec<Diagnostic>,
+    by_source: HashMap<String, PageId>,
+}
+
+impl Course {
+    pub fn by_source(&self, source: &str) -> Option<&Page> {
+        self.by_source.get(source).map(|&id| &self.pages[id])
+    }
+
+    /// Position of a page in the reading order.
+    pub fn position(&self, id: PageId) -> Option<usize> {
+        self.order.iter().position(|&p| p == id)
+    }
+
+    /// The chain of sections from the home page down to `id`'s parent.
+    pub fn ancestors(&self, id: PageId) -> Vec<PageId> {
+        let mut chain = Vec::new();
+        let mut cur = self.pages[id].parent;
+        while let Some(p) = cur {
+            chain.push(p);
+            cur = self.pages[p].parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+/// Options that change which pages are loaded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    pub drafts: bool,
+}
+
+/// Loads every page below `root/content`. All problems are collected and
+/// returned together.
+pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
+    let content = root.join(CONTENT_DIR);
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    if !content.is_dir() {
+        return Err(vec![Diagnostic::error(
+            "io",
+            CONTENT_DIR,
+            format!("no `{CONTENT_DIR}/` folder in {}", root.display()),
+        )]);
+    }
+    let canonical_content = content.canonicalize().unwrap_or_else(|_| content.clone());
+    for entry in walkdir::WalkDir::new(&content).follow_links(false).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| shown(root, p)).unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
+                diags.push(Diagnostic::error("io", path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let ft = entry.file_type();
+        if ft.is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&canonical_content) && target.is_file() => {}
+                Ok(_) => {
+                    diags.push(Diagnostic::error(
+                        "symlink",
+                        shown(root, path),
+                        "symbolic link points outside content/ (or not to a file); kourse only reads files inside the course",
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::error("symlink", shown(root, path), format!("broken symbolic link: {e}")));
+                    continue;
+                }
+            }
+        } else if !ft.is_file() {
+            diags.push(Diagnostic::warning(
+                "not-a-file",
+                shown(root, path),
+                "not a regular file (a FIFO, socket or device); skipped",
+            ));
+            continue;
+        }
+        files.push(path.to_path_buf());
+    }
+
+    let mut pages = Vec::new();
+    for path in files {
+        let file = shown(root, &path);
+        let rel = path.strip_prefix(&content).unwrap_or(&path);
+        let source = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let text = match read_text(&path, &file) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let split = match front_matter::split(&text, &file) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        if split.front.draft && !opts.drafts {
+            continue;
+        }
+        let is_section = rel.file_name().is_some_and(|n| n == SECTION_FILE);
+        let (front, body_offset) = (split.front, split.body_offset);
+        pages.push(Page {
+            id: 0,
+            is_section,
+            source,
+            file,
+            text,
+            front,
+            body_offset,
+            url: String::new(),
+            parent: None,
+            children: Vec::new(),
+            depth: 0,
+        });
+    }
+
+    match build_tree(pages, &mut diags) {
+        Some(mut c) if !diags.iter().any(Diagnostic::is_error) => {
+            // Warnings (skipped special files) do not stop a build.
+            c.warnings = diags;
+            Ok(c)
+        }
+        _ => Err(diags),
+    }
+}
+
+/// Reads a file as UTF-8, refusing anything larger than [`MAX_FILE_BYTES`].
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            "too-large",
+            shown,
+            format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+        let (line, col) = crate::diagnostic::line_col(&prefix, valid);
+        let mut text = prefix;
+        text.push_str(&String::from_utf8_lossy(&bytes[valid..(valid + 80).min(bytes.len())]));
+        Diagnostic::error("encoding", shown, "file is not valid UTF-8").at(&text, line, col)
+    })
+}
+
+/// Files larger than this are refused rather than read (64 MiB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+fn shown(root: &Path, path: &Path) -> PathBuf {
+    crate::diagnostic::display_path(path, root)
+}
+
+/// `03-workloads` → `workloads`; `10-faq.md` → `faq`.
+pub fn slug_of(name: &str) -> String {
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    let bytes = stem.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 0 && digits < bytes.len() && (bytes[digits] == b'-' || bytes[digits] == b'_') && digits + 1 < bytes.len() {
+        stem[digits + 1..].to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Course> {
+    // Folder (relative to content/, "" for the root) → its section page.
+    let mut section_of_dir: HashMap<String, usize> = HashMap::new();
+    for (i, p) in pages.iter_mut().enumerate() {
+        p.id = i;
+        if p.is_section {
+            section_of_dir.insert(parent_dir(&p.source).to_owned(), i);
+        }
+    }
+    let Some(&home) = section_of_dir.get("") else {
+        diags.push(Diagnostic::error(
+            "missing-page",
+            Path::new(CONTENT_DIR).join(SECTION_FILE),
+            "the home page content/_index.md is missing",
+        ));
+        return None;
+    };
+    // Parents: a page's section is its own folder; a section's parent is
+    // the folder above its own.
+    for i in 0..pages.len() {
+        if i == home {
+            continue;
+        }
+        let folder = parent_dir(&pages[i].source);
+        let parent_key = if pages[i].is_section { parent_dir(folder) } else { folder };
+        match section_of_dir.get(parent_key) {
+            Some(&p) => pages[i].parent = Some(p),
+            None => {
+                diags.push(Diagnostic::error(
+                    "missing-section",
+                    pages[i].file.clone(),
+                    format!(
+                        "folder `content/{parent_key}` has no {SECTION_FILE}; every folder of pages is a section and needs one for its title"
+                    ),
+                ));
+            }
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    // Children, ordered by weight then file name.
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for p in &pages {
+        if let Some(parent) = p.parent {
+            children[parent].push(p.id);
+        }
+    }
+    for list in &mut children {
+        list.sort_by(|&a, &b| {
+            let key = |id: usize| (pages[id].front.weight.unwrap_or(0), pages[id].source.as_str());
+            key(a).cmp(&key(b))
+        });
+    }
+    for (i, list) in children.into_iter().enumerate() {
+        pages[i].children = list;
+    }
+    // URLs and depth, top-down.
+    let mut order = Vec::with_capacity(pages.len());
+    assign(&mut pages, home, "", 0, &mut order);
+    // Duplicate URLs.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for p in &pages {
+        if let Some(&other) = seen.get(p.url.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-slug",
+                    p.file.clone(),
+                    format!("this page and {} are both published as `{}`", pages[other].file.display(), p.url),
+                )
+                .with_note("give one of them a different `slug` in its front matter"),
+            );
+        } else {
+            seen.insert(&p.url, p.id);
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let by_source = pages.iter().map(|p| (p.source.clone(), p.id)).collect();
+    Some(Course { pages, home, order, warnings: Vec::new(), by_source })
+}
+
+fn assign(pages: &mut [Page], id: usize, dir: &str, depth: usize, order: &mut Vec<usize>) {
+    pages[id].depth = depth;
+    order.push(id);
+    let children = pages[id].children.clone();
+    for child in children {
+        let slug = pages[child]
+            .front
+            .slug
+            .clone()
+            .unwrap_or_else(|| {
+                if pages[child].is_section {
+                    slug_of(last_segment(parent_dir(&pages[child].source)))
+                } else {
+                    slug_of(last_segment(&pages[child].source))
+                }
+            });
+        if pages[child].is_section {
+            let sub = format!("{dir}{slug}/");
+            pages[child].url = format!("{sub}index.html");
+            assign(pages, child, &sub, depth + 1, order);
+        } else {
+            pages[child].url = format!("{dir}{slug}.html");
+            pages[child].depth = depth + 1;
+            order.push(child);
+        }
+    }
+    if depth == 0 {
+        pages[id].url = "index.html".to_owned();
+    }
+}
+
+/// `a/b/c.md` → `a/b`; `c.md` → ``.
+fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_drop_order_prefix() {
+        assert_eq!(slug_of("03-workloads"), "workloads");
+        assert_eq!(slug_of("10_faq.md"), "faq");
+        assert_eq!(slug_of("1999.md"), "1999");
+        assert_eq!(slug_of("pods.md"), "pods");
+    }
+
+    fn page(source: &str, weight: Option<i64>) -> Page {
+        Page {
+            id: 0,
+            is_section: source.ends_with(SECTION_FILE),
+            source: source.to_owned(),
+            file: PathBuf::from(format!("content/{source}")),
+            text: String::new(),
+            front: FrontMatter { title: source.to_owned(), weight, ..Default::default() },
+            body_offset: 0,
+            url: String::new(),
+            parent: None,
+            children: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    #[test]
+    fn tree_orders_by_weight_then_name_and_assigns_urls() {
+        let pages = vec![
+            page("_index.md", None),
+            page("02-b/_index.md", Some(20)),
+            page("02-b/y.md", None),
+            page("02-b/x.md", None),
+            page("01-a/_index.md", Some(10)),
+            page("01-a/z.md", Some(1)),
+            page("01-a/w.md", Some(2)),
+        ];
+        let mut diags = Vec::new();
+        let c = build_tree(pages, &mut diags).unwrap();
+        assert!(diags.is_empty());
+        let urls: Vec<_> = c.order.iter().map(|&i| c.pages[i].url.as_str()).collect();
+        assert_eq!(urls, ["index.html", "a/index.html", "a/z.html", "a/w.html", "b/index.html", "b/x.html", "b/y.html"]);
+    }
+
+    #[test]
+    fn duplicate_slug_is_an_error() {
+        let mut p = page("b.md", None);
+        p.front.slug = Some("a".into());
+        let pages = vec![page("_index.md", None), page("a.md", None), p];
+        let mut diags = Vec::new();
+        assert!(build_tree(pages, &mut diags).is_none());
+        assert_eq!(diags[0].rule, "duplicate-slug");
+    }
+
+    #[test]
+    fn folder_without_index_is_an_error() {
+        let pages = vec![page("_index.md", None), page("a/x.md", None)];
+        let mut diags = Vec::new();
+        assert!(build_tree(pages, &mut diags).is_none());
+        assert_eq!(diags[0].rule, "missing-section");
+    }
+}

@@ -1,0 +1,256 @@
+//! Syntax highlighting with syntect, emitting CSS classes.
+//!
+//! Grammars come from two-face (bat's maintained set, which adds TOML,
+//! Dockerfile and more to syntect's defaults) as a precompiled dump, loaded
+//! once per process. Highlighting is the most expensive step of a build, so
+//! results are cached by content hash ([`HighlightCache`]) and kept between
+//! builds outside the output folder.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+fn syntax_set() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// Maps the names authors write after ``` to a grammar.
+fn find_syntax(lang: &str) -> Option<&'static SyntaxReference> {
+    let set = syntax_set();
+    let lang = lang.trim().to_ascii_lowercase();
+    let token = match lang.as_str() {
+        "" | "text" | "plain" | "txt" => return None,
+        "console" | "shell" | "sh" | "shell-session" | "zsh" => "bash",
+        "yml" => "yaml",
+        "dockerfile" | "containerfile" => "Dockerfile",
+        "golang" => "go",
+        "py" => "python",
+        "rs" => "rust",
+        "js" => "javascript",
+        "ts" => "typescript",
+        other => other,
+    };
+    set.find_syntax_by_token(token)
+        .or_else(|| set.find_syntax_by_name(token))
+        .or_else(|| set.syntaxes().iter().find(|s| s.name.eq_ignore_ascii_case(token)))
+}
+
+/// Whether a language name has a grammar.
+pub fn is_known(lang: &str) -> bool {
+    find_syntax(lang).is_some()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    out
+}
+
+/// Highlights `code` as `lang`; returns the inner HTML of a `<code>` element.
+/// An unknown language renders as escaped plain text.
+pub fn highlight_uncached(code: &str, lang: &str) -> String {
+    let Some(syntax) = find_syntax(lang) else {
+        return escape_html(code);
+    };
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, syntax_set(), CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        if generator.parse_html_for_line_which_includes_newline(line).is_err() {
+            return escape_html(code);
+        }
+    }
+    generator.finalize()
+}
+
+/// Highlighting results keyed by a hash of language and code.
+///
+/// Shared between threads during a build; persisted as one file so a warm
+/// build reads it in a single call.
+#[derive(Default)]
+pub struct HighlightCache {
+    entries: Mutex<HashMap<[u8; 32], String>>,
+    used: Mutex<std::collections::HashSet<[u8; 32]>>,
+}
+
+const CACHE_MAGIC: &[u8; 8] = b"KRSHL001";
+
+impl HighlightCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(code: &str, lang: &str) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(lang.as_bytes());
+        h.update(&[0]);
+        h.update(code.as_bytes());
+        *h.finalize().as_bytes()
+    }
+
+    /// Highlighted HTML for `code`, computed at most once per content.
+    pub fn highlight(&self, code: &str, lang: &str) -> String {
+        let key = Self::key(code, lang);
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+        if let Some(hit) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return hit.clone();
+        }
+        let html = highlight_uncached(code, lang);
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, html.clone());
+        html
+    }
+
+    /// Loads a cache file; a missing or corrupt file gives an empty cache
+    /// (the cache is only ever an optimisation).
+    pub fn load(path: &Path) -> Self {
+        let cache = Self::new();
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return cache;
+        };
+        let mut bytes = Vec::new();
+        if file.read_to_end(&mut bytes).is_err() || !bytes.starts_with(CACHE_MAGIC) {
+            return cache;
+        }
+        let mut map = HashMap::new();
+        let mut rest = &bytes[CACHE_MAGIC.len()..];
+        while rest.len() >= 36 {
+            let mut key = [0u8; 32];
+            key.copy_from_slice(&rest[..32]);
+            let len = u32::from_le_bytes([rest[32], rest[33], rest[34], rest[35]]) as usize;
+            rest = &rest[36..];
+            if rest.len() < len {
+                return cache;
+            }
+            let Ok(value) = std::str::from_utf8(&rest[..len]) else {
+                return cache;
+            };
+            map.insert(key, value.to_owned());
+            rest = &rest[len..];
+        }
+        *cache.entries.lock().unwrap_or_else(|e| e.into_inner()) = map;
+        cache
+    }
+
+    /// Writes the entries used since loading (so the file does not grow
+    /// without bound), through a temporary file renamed into place.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        {
+            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+            w.write_all(CACHE_MAGIC)?;
+            let mut keys: Vec<_> = used.iter().filter(|k| entries.contains_key(*k)).collect();
+            keys.sort();
+            for key in keys {
+                let value = &entries[key];
+                w.write_all(key)?;
+                w.write_all(&(value.len() as u32).to_le_bytes())?;
+                w.write_all(value.as_bytes())?;
+            }
+            w.flush()?;
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// The stylesheet for highlighted code: a light theme, and a dark theme that
+/// applies when the page is in dark mode.
+pub fn stylesheet() -> String {
+    let themes = two_face::theme::extra();
+    let light = themes.get(two_face::theme::EmbeddedThemeName::InspiredGithub);
+    let dark = themes.get(two_face::theme::EmbeddedThemeName::OneHalfDark);
+    let light_css = css_for_theme_with_class_style(light, CLASS_STYLE).unwrap_or_default();
+    let dark_css = css_for_theme_with_class_style(dark, CLASS_STYLE).unwrap_or_default();
+    let mut out = String::from("/* Generated by kourse from the InspiredGithub and OneHalfDark themes. */\n");
+    out.push_str(&light_css);
+    out.push_str("\n/* Dark mode */\n");
+    out.push_str(&scope_css(&dark_css, "html[data-theme=\"dark\"]"));
+    out
+}
+
+/// Prefixes every selector of a flat stylesheet with `scope`.
+fn scope_css(css: &str, scope: &str) -> String {
+    let mut out = String::with_capacity(css.len() * 2);
+    let mut rest = css;
+    while let Some(open) = rest.find('{') {
+        let (selectors, after) = rest.split_at(open);
+        let close = after.find('}').map_or(after.len(), |i| i + 1);
+        let scoped = selectors
+            .split(',')
+            .map(|s| {
+                let s = s.trim();
+                if s.starts_with("/*") {
+                    // A comment before the selector: keep it, scope what follows.
+                    match s.rfind("*/") {
+                        Some(end) => format!("{}\n{scope} {}", &s[..end + 2], s[end + 2..].trim()),
+                        None => s.to_owned(),
+                    }
+                } else {
+                    format!("{scope} {s}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&scoped);
+        out.push(' ');
+        out.push_str(&after[..close]);
+        out.push('\n');
+        rest = &after[close..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_languages_have_grammars() {
+        for lang in ["yaml", "bash", "sh", "console", "dockerfile", "json", "toml", "go", "python", "rust"] {
+            assert!(is_known(lang), "no grammar for {lang}");
+        }
+    }
+
+    #[test]
+    fn yaml_gets_classes() {
+        let html = highlight_uncached("kind: Pod\n", "yaml");
+        assert!(html.contains("class=\"hl-"), "{html}");
+        assert!(html.contains("Pod"));
+    }
+
+    #[test]
+    fn unknown_language_is_escaped_text() {
+        assert_eq!(highlight_uncached("<b>&</b>", "nonesuch"), "&lt;b&gt;&amp;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn cache_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hl.bin");
+        let cache = HighlightCache::new();
+        let a = cache.highlight("a: 1\n", "yaml");
+        cache.save(&path).unwrap();
+        let loaded = HighlightCache::load(&path);
+        assert_eq!(loaded.entries.lock().unwrap().len(), 1);
+        assert_eq!(loaded.highlight("a: 1\n", "yaml"), a);
+    }
+
+    #[test]
+    fn dark_css_is_scoped() {
+        let css = stylesheet();
+        assert!(css.contains("html[data-theme=\"dark\"] .hl-"), "{}", &css[..400.min(css.len())]);
+    }
+}
