@@ -74,7 +74,7 @@ pub fn highlight_uncached(code: &str, lang: &str) -> String {
 ///
 /// Shared between threads during a build; persisted as one file so a warm
 /// build reads it in a single call.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct HighlightCache {
     entries: Mutex<HashMap<[u8; 32], String>>,
     used: Mutex<std::collections::HashSet<[u8; 32]>>,

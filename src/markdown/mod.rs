@@ -1,0 +1,597 @@
+//! Markdown → HTML for one page.
+//!
+//! pulldown-cmark does the parsing; this module adds what a course needs on
+//! top: unique heading ids with anchor links and a table of contents,
+//! GitHub alerts as callouts, exercises and solutions, links written by
+//! source path rewritten to output URLs (and checked), highlighted code, and
+//! extension points ([`BlockHandler`]) for manifests, quizzes and directives.
+//! It also collects each section's plain text for the search index.
+
+pub mod links;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::content::{Course, Page};
+use crate::diagnostic::{Diagnostic, line_col};
+use crate::highlight::{HighlightCache, escape_html};
+
+/// One entry of a page's table of contents.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// The plain text of one section (the part of a page under one h2/h3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SectionText {
+    /// Heading id; empty for the text before the first heading.
+    pub anchor: String,
+    pub heading: String,
+    pub prose: String,
+    pub code: String,
+    /// Kinds, apiVersions and keys of manifests in this section.
+    pub terms: Vec<String>,
+}
+
+/// A link to another page's anchor, checked once every page is rendered.
+#[derive(Debug, Clone)]
+pub struct AnchorRef {
+    pub target_url: String,
+    pub target_file: String,
+    pub anchor: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The result of rendering one page.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub ids: HashSet<String>,
+    pub anchor_refs: Vec<AnchorRef>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub words: usize,
+    pub sections: Vec<SectionText>,
+}
+
+/// What a [`BlockHandler`] produces in place of a block.
+#[derive(Debug, Clone, Default)]
+pub struct BlockOutput {
+    pub html: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Text to index as code.
+    pub search_code: String,
+    /// Terms to index (manifest kinds, keys).
+    pub search_terms: Vec<String>,
+}
+
+/// Where a block sits in its page, for diagnostics.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockPlace<'a> {
+    pub page: &'a Page,
+    pub highlighter: &'a HighlightCache,
+    /// 1-based line of the block's first content line (or the directive's line).
+    pub line: usize,
+    /// 1-based column where the content starts.
+    pub col: usize,
+}
+
+/// Extension point for fenced blocks and `{{#name args}}` directives.
+pub trait BlockHandler: Sync {
+    /// Renders a fenced code block; `None` falls back to plain highlighting.
+    fn code_block(&self, place: BlockPlace<'_>, lang: &str, info: &str, text: &str) -> Option<BlockOutput>;
+    /// Renders a directive alone in its paragraph; `None` leaves the text as it is.
+    fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput>;
+}
+
+/// A handler that handles nothing: plain highlighting, no directives.
+pub struct NoBlocks;
+
+impl BlockHandler for NoBlocks {
+    fn code_block(&self, _: BlockPlace<'_>, _: &str, _: &str, _: &str) -> Option<BlockOutput> {
+        None
+    }
+    fn directive(&self, _: BlockPlace<'_>, _: &str, _: &str) -> Option<BlockOutput> {
+        None
+    }
+}
+
+/// Everything rendering one page needs to know about the rest of the site.
+pub struct PageRenderer<'a> {
+    pub course: &'a Course,
+    pub highlighter: &'a HighlightCache,
+    /// Whether a site-root-relative asset path (`img/x.svg`) will exist in the output.
+    pub asset_exists: &'a (dyn Fn(&str) -> bool + Sync),
+    pub blocks: &'a dyn BlockHandler,
+}
+
+pub fn parser_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_GFM
+}
+
+/// GitHub-style heading id: lower case, punctuation dropped, spaces to `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            out.push('-');
+        }
+    }
+    out
+}
+
+/// Parses a `{{#name args}}` directive.
+pub fn parse_directive(text: &str) -> Option<(&str, &str)> {
+    let inner = text.trim().strip_prefix("{{#")?.strip_suffix("}}")?.trim();
+    let (name, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return None;
+    }
+    Some((name, args.trim()))
+}
+
+/// Renders a code block as a figure with a copy button; `lang` selects the grammar.
+pub fn code_figure(highlighter: &HighlightCache, lang: &str, text: &str, title: Option<&str>, extra_class: &str) -> String {
+    let code = highlighter.highlight(text, lang);
+    let mut html = String::with_capacity(code.len() + 256);
+    html.push_str("<figure class=\"code-block");
+    if !extra_class.is_empty() {
+        html.push(' ');
+        html.push_str(extra_class);
+    }
+    html.push_str("\">");
+    if let Some(t) = title {
+        html.push_str("<figcaption class=\"code-title\">");
+        html.push_str(&escape_html(t));
+        html.push_str("</figcaption>");
+    }
+    html.push_str("<button type=\"button\" class=\"copy\" aria-label=\"Copy code\" hidden>Copy</button>");
+    let class_lang = escape_html(&lang.to_ascii_lowercase());
+    html.push_str("<pre class=\"hl\"><code");
+    if !lang.is_empty() {
+        html.push_str(" class=\"language-");
+        html.push_str(&class_lang);
+        html.push('"');
+    }
+    html.push('>');
+    html.push_str(&code);
+    html.push_str("</code></pre></figure>\n");
+    html
+}
+
+impl<'a> PageRenderer<'a> {
+    pub fn render(&self, page: &Page) -> Rendered {
+        let body = page.body();
+        let text = &page.text;
+        let base = page.body_offset;
+        let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, parser_options()).into_offset_iter().collect();
+        let mut st = State::new(page);
+        let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+        let pos = |offset: usize| line_col(text, base + offset);
+        let mut i = 0;
+        // Close tags to emit at the matching End(BlockQuote).
+        let mut quote_closers: Vec<&'static str> = Vec::new();
+        let mut in_link = 0usize;
+        while i < events.len() {
+            let (ev, range) = &events[i];
+            match ev {
+                Event::Start(Tag::Paragraph) => {
+                    if let Some(end) = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Paragraph))) {
+                        let inner = &events[i + 1..end];
+                        if !inner.is_empty() && inner.iter().all(|(e, _)| matches!(e, Event::Text(_))) {
+                            let joined: String = inner.iter().map(|(e, _)| if let Event::Text(t) = e { t.as_ref() } else { "" }).collect();
+                            if let Some((name, args)) = parse_directive(&joined) {
+                                let (line, col) = pos(range.start);
+                                let place = BlockPlace { page, highlighter: self.highlighter, line, col };
+                                if let Some(o) = self.blocks.directive(place, name, args) {
+                                    st.absorb(o, &mut out);
+                                    i = end + 1;
+                                    continue;
+                                }
+                                st.diags.push(
+                                    Diagnostic::error("unknown-directive", &page.file, format!("unknown directive `{{{{#{name}}}}}`"))
+                                        .at(text, line, col),
+                                );
+                            }
+                        }
+                    }
+                    out.push(ev.clone());
+                }
+                Event::Start(Tag::Heading { level, id, .. }) => {
+                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Heading(_)))).unwrap_or(events.len() - 1);
+                    let inner: Vec<Event<'_>> = events[i + 1..end]
+                        .iter()
+                        .map(|(e, r)| self.rewrite_inline(e.clone(), r, page, &pos, &mut st))
+                        .collect();
+                    let plain = plain_text(&inner);
+                    let wanted = id.as_ref().map(|s| s.to_string()).unwrap_or_else(|| slugify(&plain));
+                    let id = st.unique_id(wanted);
+                    let lvl = heading_number(*level);
+                    if lvl == 2 || lvl == 3 {
+                        st.toc.push(TocEntry { level: lvl, id: id.clone(), title: plain.clone() });
+                        st.new_section(&id, &plain);
+                    }
+                    let mut inner_html = String::new();
+                    pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
+                    let esc_id = escape_html(&id);
+                    out.push(Event::Html(CowStr::from(format!(
+                        "<h{lvl} id=\"{esc_id}\">{inner_html}<a class=\"anchor\" href=\"#{esc_id}\" aria-label=\"Link to this section\">#</a></h{lvl}>\n"
+                    ))));
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::CodeBlock))).unwrap_or(events.len() - 1);
+                    let code: String = events[i + 1..end].iter().map(|(e, _)| if let Event::Text(t) = e { t.as_ref() } else { "" }).collect();
+                    let info = match kind {
+                        CodeBlockKind::Fenced(info) => info.to_string(),
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    let lang = info.split_whitespace().next().unwrap_or("").to_owned();
+                    let (fence_line, fence_col) = pos(range.start);
+                    let content_line = if matches!(kind, CodeBlockKind::Fenced(_)) { fence_line + 1 } else { fence_line };
+                    let place = BlockPlace { page, highlighter: self.highlighter, line: content_line, col: fence_col };
+                    match self.blocks.code_block(place, &lang, &info, &code) {
+                        Some(o) => st.absorb(o, &mut out),
+                        None => {
+                            st.section().code.push_str(&code);
+                            out.push(Event::Html(CowStr::from(code_figure(self.highlighter, &lang, &code, None, ""))));
+                        }
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                Event::Start(Tag::BlockQuote(kind)) => {
+                    match kind {
+                        Some(k) => {
+                            let (class, label) = alert_kind(*k);
+                            out.push(Event::Html(CowStr::from(format!(
+                                "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{label}</p>\n"
+                            ))));
+                            quote_closers.push("</div>\n");
+                        }
+                        None => {
+                            if let Some((marker, title, next, reopen)) = exercise_marker(&events, i, body) {
+                                if marker == "EXERCISE" {
+                                    let title = if title.is_empty() { String::new() } else { format!(": {}", escape_html(&title)) };
+                                    out.push(Event::Html(CowStr::from(format!(
+                                        "<section class=\"exercise\" aria-label=\"Exercise\"><p class=\"exercise-title\"><strong>Exercise</strong>{title}</p>\n"
+                                    ))));
+                                    quote_closers.push("</section>\n");
+                                } else {
+                                    let summary = if title.is_empty() { "Show the solution".to_owned() } else { escape_html(&title) };
+                                    out.push(Event::Html(CowStr::from(format!(
+                                        "<details class=\"solution\"><summary>{summary}</summary>\n"
+                                    ))));
+                                    quote_closers.push("</details>\n");
+                                }
+                                if reopen {
+                                    out.push(Event::Start(Tag::Paragraph));
+                                }
+                                i = next;
+                                continue;
+                            }
+                            out.push(ev.clone());
+                            quote_closers.push("");
+                        }
+                    }
+                }
+                Event::End(TagEnd::BlockQuote(_)) => match quote_closers.pop() {
+                    Some("") | None => out.push(ev.clone()),
+                    Some(close) => out.push(Event::Html(CowStr::from(close))),
+                },
+                Event::Start(Tag::Link { .. }) => {
+                    in_link += 1;
+                    out.push(self.rewrite_inline(ev.clone(), range, page, &pos, &mut st));
+                }
+                Event::End(TagEnd::Link) => {
+                    in_link = in_link.saturating_sub(1);
+                    out.push(ev.clone());
+                }
+                Event::Text(t) => {
+                    st.add_prose(t);
+                    let _ = in_link;
+                    out.push(ev.clone());
+                }
+                Event::Code(t) => {
+                    st.add_prose(t);
+                    out.push(ev.clone());
+                }
+                _ => out.push(self.rewrite_inline(ev.clone(), range, page, &pos, &mut st)),
+            }
+            i += 1;
+        }
+        let mut html = String::with_capacity(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, out.into_iter());
+        st.finish(html)
+    }
+
+    /// Rewrites link and image destinations; other events pass through.
+    fn rewrite_inline<'e>(
+        &self,
+        ev: Event<'e>,
+        range: &Range<usize>,
+        page: &Page,
+        pos: &dyn Fn(usize) -> (usize, usize),
+        st: &mut State<'_>,
+    ) -> Event<'e> {
+        match ev {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let (line, col) = pos(range.start);
+                let dest = self.rewrite_link(&dest_url, page, line, col, st);
+                Event::Start(Tag::Link { link_type, dest_url: CowStr::from(dest), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let (line, col) = pos(range.start);
+                let dest = self.rewrite_asset(&dest_url, page, line, col, st);
+                Event::Start(Tag::Image { link_type, dest_url: CowStr::from(dest), title, id })
+            }
+            other => other,
+        }
+    }
+
+    fn rewrite_link(&self, dest: &str, page: &Page, line: usize, col: usize, st: &mut State<'_>) -> String {
+        if dest.is_empty() || links::is_external(dest) {
+            return dest.to_owned();
+        }
+        let (path, anchor) = match dest.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (dest, None),
+        };
+        if path.is_empty() {
+            // Same-page anchor: checked when the page is done.
+            if let Some(a) = anchor {
+                st.local_anchors.push((a.to_owned(), line, col));
+            }
+            return dest.to_owned();
+        }
+        if !path.ends_with(".md") {
+            return self.rewrite_asset(dest, page, line, col, st);
+        }
+        let base = links::dir_of(&page.source);
+        let Some(target_source) = links::resolve(base, path) else {
+            st.diags.push(
+                Diagnostic::error("broken-link", &page.file, format!("link `{dest}` points above content/"))
+                    .at(&page.text, line, col),
+            );
+            return dest.to_owned();
+        };
+        let Some(target) = self.course.by_source(&target_source) else {
+            let mut d = Diagnostic::error(
+                "broken-link",
+                &page.file,
+                format!("link to a page that does not exist: `{path}` (looked for content/{target_source})"),
+            )
+            .at(&page.text, line, col);
+            let candidates = self.course.pages.iter().map(|p| p.source.as_str());
+            if let Some(best) = crate::config::closest(&target_source, candidates) {
+                d = d.with_note(format!("did you mean content/{best}?"));
+            }
+            st.diags.push(d);
+            return dest.to_owned();
+        };
+        let mut url = links::relative_url(&page.url, &target.url);
+        if let Some(a) = anchor {
+            st.anchor_refs.push(AnchorRef {
+                target_url: target.url.clone(),
+                target_file: target.file.display().to_string(),
+                anchor: a.to_owned(),
+                line,
+                col,
+            });
+            url.push('#');
+            url.push_str(a);
+        }
+        url
+    }
+
+    /// Site-root paths (`/img/x.svg`) become relative; they must exist.
+    fn rewrite_asset(&self, dest: &str, page: &Page, line: usize, col: usize, st: &mut State<'_>) -> String {
+        if links::is_external(dest) || dest.starts_with('#') {
+            return dest.to_owned();
+        }
+        let (path, suffix) = match dest.find(['#', '?']) {
+            Some(i) => (&dest[..i], &dest[i..]),
+            None => (dest, ""),
+        };
+        if let Some(abs) = path.strip_prefix('/') {
+            if !(self.asset_exists)(abs) {
+                st.diags.push(
+                    Diagnostic::error("missing-asset", &page.file, format!("`{path}` is not in static/ or the theme"))
+                        .at(&page.text, line, col),
+                );
+            }
+            return format!("{}{abs}{suffix}", links::root_of(&page.url));
+        }
+        dest.to_owned()
+    }
+}
+
+/// Mutable state while rendering one page.
+struct State<'p> {
+    page: &'p Page,
+    used_ids: HashMap<String, usize>,
+    toc: Vec<TocEntry>,
+    sections: Vec<SectionText>,
+    diags: Vec<Diagnostic>,
+    anchor_refs: Vec<AnchorRef>,
+    local_anchors: Vec<(String, usize, usize)>,
+    words: usize,
+}
+
+impl<'p> State<'p> {
+    fn new(page: &'p Page) -> Self {
+        State {
+            page,
+            used_ids: HashMap::new(),
+            toc: Vec::new(),
+            sections: vec![SectionText::default()],
+            diags: Vec::new(),
+            anchor_refs: Vec::new(),
+            local_anchors: Vec::new(),
+            words: 0,
+        }
+    }
+
+    fn unique_id(&mut self, wanted: String) -> String {
+        let wanted = if wanted.is_empty() { "section".to_owned() } else { wanted };
+        let mut id = wanted.clone();
+        loop {
+            let n = self.used_ids.entry(id.clone()).or_insert(0);
+            if *n == 0 {
+                *n = 1;
+                return id;
+            }
+            let count = *self.used_ids.get(&wanted).unwrap_or(&1);
+            self.used_ids.insert(wanted.clone(), count + 1);
+            id = format!("{wanted}-{count}");
+        }
+    }
+
+    fn section(&mut self) -> &mut SectionText {
+        self.sections.last_mut().expect("there is always a section")
+    }
+
+    fn new_section(&mut self, anchor: &str, heading: &str) {
+        self.sections.push(SectionText { anchor: anchor.to_owned(), heading: heading.to_owned(), ..Default::default() });
+    }
+
+    fn add_prose(&mut self, text: &str) {
+        self.words += text.split_whitespace().count();
+        let s = self.section();
+        if !s.prose.is_empty() && !s.prose.ends_with(' ') {
+            s.prose.push(' ');
+        }
+        s.prose.push_str(text);
+    }
+
+    fn absorb<'e>(&mut self, o: BlockOutput, out: &mut Vec<Event<'e>>) {
+        let s = self.section();
+        s.code.push_str(&o.search_code);
+        s.terms.extend(o.search_terms);
+        self.diags.extend(o.diagnostics);
+        out.push(Event::Html(CowStr::from(o.html)));
+    }
+
+    fn finish(mut self, html: String) -> Rendered {
+        let ids: HashSet<String> = self.used_ids.keys().cloned().collect();
+        for (anchor, line, col) in std::mem::take(&mut self.local_anchors) {
+            if !ids.contains(&anchor) && !html.contains(&format!("id=\"{anchor}\"")) {
+                self.diags.push(
+                    Diagnostic::error("broken-anchor", &self.page.file, format!("no heading with id `{anchor}` on this page"))
+                        .at(&self.page.text, line, col),
+                );
+            }
+        }
+        let sections = self.sections.into_iter().filter(|s| !(s.anchor.is_empty() && s.prose.is_empty() && s.code.is_empty())).collect();
+        Rendered { html, toc: self.toc, ids, anchor_refs: self.anchor_refs, diagnostics: self.diags, words: self.words, sections }
+    }
+}
+
+fn find_end(events: &[(Event<'_>, Range<usize>)], start: usize, is_end: impl Fn(&Event<'_>) -> bool) -> Option<usize> {
+    (start + 1..events.len()).find(|&j| is_end(&events[j].0))
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_owned()
+}
+
+fn alert_kind(k: BlockQuoteKind) -> (&'static str, &'static str) {
+    match k {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+/// Recognises `> [!EXERCISE] Title` and `> [!SOLUTION]` blockquotes.
+/// Returns the marker, the title on the marker's line, the index of the
+/// event to continue from (past the title), and whether the paragraph goes
+/// on after the title line (so it must be reopened).
+fn exercise_marker(events: &[(Event<'_>, Range<usize>)], quote: usize, body: &str) -> Option<(&'static str, String, usize, bool)> {
+    let (Event::Start(Tag::Paragraph), r) = events.get(quote + 1)? else {
+        return None;
+    };
+    let src = body.get(r.start..r.end)?;
+    let marker = if src.starts_with("[!EXERCISE]") {
+        "EXERCISE"
+    } else if src.starts_with("[!SOLUTION]") {
+        "SOLUTION"
+    } else {
+        return None;
+    };
+    let mut title = String::new();
+    let mut j = quote + 2;
+    while let Some((e, _)) = events.get(j) {
+        match e {
+            Event::Text(t) | Event::Code(t) => title.push_str(t),
+            Event::SoftBreak | Event::HardBreak => {
+                // The body continues in the same paragraph.
+                let title = title.trim_start_matches(&format!("[!{marker}]")[..]).trim().to_owned();
+                return Some((marker, title, j + 1, true));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let title = title.trim_start_matches(&format!("[!{marker}]")[..]).trim().to_owned();
+                return Some((marker, title, j + 1, false));
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugify_like_github() {
+        assert_eq!(slugify("NodePort and LoadBalancer"), "nodeport-and-loadbalancer");
+        assert_eq!(slugify("What's `kubectl`?"), "whats-kubectl");
+        assert_eq!(slugify("  Pods & Services "), "pods--services");
+    }
+
+    #[test]
+    fn directives_parse() {
+        assert_eq!(parse_directive("{{#example a/b.yaml lines=1-3}}"), Some(("example", "a/b.yaml lines=1-3")));
+        assert_eq!(parse_directive("{{#glossary}}"), Some(("glossary", "")));
+        assert_eq!(parse_directive("{{ not }}"), None);
+    }
+}

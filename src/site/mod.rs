@@ -1,0 +1,354 @@
+//! `kourse build`: config → content → render → write.
+//!
+//! [`render_site`] produces every output file in memory; [`build`] writes
+//! them through a staging folder that replaces the output folder whole.
+//! `serve` uses the same two steps, so a served site and a built one are
+//! identical.
+
+pub mod nav;
+pub mod output;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::{self, Course, LoadOptions, Page};
+use crate::diagnostic::Diagnostic;
+use crate::highlight::HighlightCache;
+use crate::markdown::links::{relative_url, root_of};
+use crate::blocks::CourseBlocks;
+use crate::markdown::{PageRenderer, Rendered, TocEntry};
+use crate::theme::Theme;
+
+/// Options of one build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The course folder (holds book.toml).
+    pub root: PathBuf,
+    /// Output folder given on the command line (overrides book.toml).
+    pub dest: Option<PathBuf>,
+    /// Include draft pages.
+    pub drafts: bool,
+    /// Fail on warnings.
+    pub deny_warnings: bool,
+    /// HTML appended to every page (the live-reload script of `serve`).
+    pub inject: Option<String>,
+}
+
+/// A site rendered in memory: output path (relative, `/`) → bytes.
+#[derive(Debug, Default, Clone)]
+pub struct SiteFiles {
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Warnings of the build (errors make the build fail instead).
+    pub warnings: Vec<Diagnostic>,
+    pub pages: usize,
+}
+
+/// What a finished build reports.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub files: usize,
+    pub warnings: Vec<Diagnostic>,
+    pub elapsed_ms: u128,
+}
+
+/// Builds the course and writes it to the output folder.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+    let start = Instant::now();
+    let config = Config::load(&opts.root)?;
+    let (out, explicit) = match &opts.dest {
+        Some(d) => (d.clone(), true),
+        None => (opts.root.join(&config.build.output_dir), false),
+    };
+    output::check_destination(&opts.root, &out, explicit).map_err(|d| vec![d])?;
+    let cache_path = opts.root.join(&config.build.cache_dir).join("highlight.bin");
+    let cache = HighlightCache::load(&cache_path);
+    let site = render_site(opts, &config, &cache)?;
+    let staging = output::Staging::new(&out).map_err(|e| vec![io_error(&out, e)])?;
+    site.files
+        .par_iter()
+        .map(|(rel, bytes)| staging.write(rel, bytes).map_err(|e| io_error(&out.join(rel), e)))
+        .collect::<Result<Vec<()>, Diagnostic>>()
+        .map_err(|d| vec![d])?;
+    staging.commit().map_err(|e| vec![io_error(&out, e)])?;
+    // The cache is an optimisation: failing to save it is not a build failure.
+    let _ = cache.save(&cache_path);
+    Ok(BuildReport {
+        output: out,
+        pages: site.pages,
+        files: site.files.len(),
+        warnings: site.warnings,
+        elapsed_ms: start.elapsed().as_millis(),
+    })
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error("io", path.to_path_buf(), format!("cannot write: {e}"))
+}
+
+#[derive(Serialize)]
+struct SiteContext<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    authors: String,
+    repository: Option<&'a str>,
+    search: bool,
+}
+
+#[derive(Serialize)]
+struct ChildLink {
+    title: String,
+    url: String,
+    description: Option<String>,
+    reading_time: String,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    title: &'a str,
+    description: String,
+    url: &'a str,
+    permalink: Option<String>,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    is_section: bool,
+    objectives: &'a [String],
+    prerequisites: Vec<nav::NavLink>,
+    reading_time: String,
+    edit_url: Option<String>,
+    children: Vec<ChildLink>,
+    extra: &'a toml::Table,
+}
+
+/// Renders the whole course into memory. Every error of the build is
+/// collected and returned together.
+pub fn render_site(opts: &BuildOptions, config: &Config, cache: &HighlightCache) -> Result<SiteFiles, Vec<Diagnostic>> {
+    let course = content::load(&opts.root, LoadOptions { drafts: opts.drafts || config.build.drafts })?;
+    let theme = Theme::load(&opts.root)?;
+    let tera = theme.tera()?;
+    let handler = CourseBlocks::new(&opts.root, config)?;
+    render_with(opts, config, cache, &course, &theme, &tera, &handler)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_with(
+    opts: &BuildOptions,
+    config: &Config,
+    cache: &HighlightCache,
+    course: &Course,
+    theme: &Theme,
+    tera: &tera::Tera,
+    handler: &CourseBlocks,
+) -> Result<SiteFiles, Vec<Diagnostic>> {
+    let mut diags: Vec<Diagnostic> = course.warnings.clone();
+    let asset_exists = |p: &str| theme.assets.contains_key(p);
+    let renderer = PageRenderer { course, highlighter: cache, asset_exists: &asset_exists, blocks: handler };
+    let rendered: Vec<Rendered> = course.pages.par_iter().map(|p| renderer.render(p)).collect();
+    for r in &rendered {
+        diags.extend(r.diagnostics.iter().cloned());
+    }
+    check_anchors(course, &rendered, &mut diags);
+    let prereqs = resolve_prerequisites(course, &mut diags);
+
+    let version = assets_version(theme);
+    let site = SiteContext {
+        title: &config.book.title,
+        description: config.book.description.as_deref().unwrap_or(""),
+        language: &config.book.language,
+        authors: config.book.authors.join(", "),
+        repository: config.book.repository.as_deref(),
+        search: config.search.enable,
+    };
+    let inject = opts.inject.clone().unwrap_or_default();
+    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = course
+        .pages
+        .par_iter()
+        .map(|page| {
+            let r = &rendered[page.id];
+            let mut ctx = tera::Context::new();
+            ctx.insert("site", &site);
+            ctx.insert("root", &root_of(&page.url));
+            ctx.insert("assets", &serde_json::json!({ "version": version }));
+            ctx.insert("sidebar", &nav::sidebar(course, page.id));
+            ctx.insert("breadcrumbs", &nav::breadcrumbs(course, page.id));
+            let (prev, next) = nav::prev_next(course, page.id);
+            ctx.insert("prev", &prev);
+            ctx.insert("next", &next);
+            ctx.insert("live_reload", &inject);
+            let children = page
+                .children
+                .iter()
+                .map(|&c| {
+                    let child = &course.pages[c];
+                    ChildLink {
+                        title: child.front.title.clone(),
+                        url: relative_url(&page.url, &child.url),
+                        description: child.front.description.clone(),
+                        reading_time: reading_time(child, rendered[c].words),
+                    }
+                })
+                .collect();
+            let pc = PageContext {
+                title: &page.front.title,
+                description: page.front.description.clone().or_else(|| config.book.description.clone()).unwrap_or_default(),
+                url: &page.url,
+                permalink: config.book.base_url.as_ref().map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
+                content: &r.html,
+                toc: &r.toc,
+                is_section: page.is_section,
+                objectives: &page.front.objectives,
+                prerequisites: prereqs.get(&page.id).map(|v| v.iter().map(|&t| nav::NavLink {
+                    title: course.pages[t].front.title.clone(),
+                    url: relative_url(&page.url, &course.pages[t].url),
+                }).collect()).unwrap_or_default(),
+                reading_time: reading_time(page, r.words),
+                edit_url: config.book.edit_url.as_ref().map(|t| t.replace("{path}", &page.file.display().to_string())),
+                children,
+                extra: &page.front.extra,
+            };
+            ctx.insert("page", &pc);
+            let template = if page.is_section { "section.html" } else { "page.html" };
+            tera.render(template, &ctx)
+                .map(|html| (page.url.clone(), html.into_bytes()))
+                .map_err(|e| theme.template_error(&e, Some(template)))
+        })
+        .collect();
+    let mut files = BTreeMap::new();
+    let mut template_errors = Vec::new();
+    for p in pages {
+        match p {
+            Ok((url, html)) => {
+                files.insert(url, html);
+            }
+            Err(d) => {
+                if !template_errors.iter().any(|e: &Diagnostic| e.message == d.message) {
+                    template_errors.push(d);
+                }
+            }
+        }
+    }
+    diags.extend(template_errors);
+
+    // 404 page, sitemap, theme assets and the course's static files.
+    let mut ctx = tera::Context::new();
+    ctx.insert("site", &site);
+    ctx.insert("root", "");
+    ctx.insert("assets", &serde_json::json!({ "version": version }));
+    ctx.insert("sidebar", &nav::sidebar(course, course.home));
+    ctx.insert("breadcrumbs", &Vec::<nav::NavLink>::new());
+    ctx.insert("prev", &None::<nav::NavLink>);
+    ctx.insert("next", &None::<nav::NavLink>);
+    ctx.insert("live_reload", &inject);
+    ctx.insert("page", &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }));
+    match tera.render("404.html", &ctx) {
+        Ok(html) => {
+            files.insert("404.html".to_owned(), html.into_bytes());
+        }
+        Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
+    }
+    if let Some(base) = &config.book.base_url {
+        let entries: Vec<String> =
+            course.order.iter().map(|&id| format!("{}/{}", base.trim_end_matches('/'), course.pages[id].url)).collect();
+        let mut ctx = tera::Context::new();
+        ctx.insert("entries", &entries);
+        match tera.render("sitemap.xml", &ctx) {
+            Ok(xml) => {
+                files.insert("sitemap.xml".to_owned(), xml.into_bytes());
+            }
+            Err(e) => diags.push(theme.template_error(&e, Some("sitemap.xml"))),
+        }
+    }
+    for (path, bytes) in &theme.assets {
+        if let Some(existing) = course.pages.iter().find(|p| &p.url == path) {
+            diags.push(Diagnostic::error(
+                "duplicate-slug",
+                existing.file.clone(),
+                format!("this page is published as `{path}`, which is also a file in static/"),
+            ));
+            continue;
+        }
+        files.insert(path.clone(), bytes.clone());
+    }
+    files.insert(format!("{}/highlight.css", crate::theme::ASSET_DIR), crate::highlight::stylesheet().into_bytes());
+    for (path, bytes) in handler.published_files() {
+        files.insert(path, bytes);
+    }
+
+    crate::diagnostic::sort(&mut diags);
+    let has_errors = diags.iter().any(Diagnostic::is_error) || (opts.deny_warnings || config.build.deny_warnings) && !diags.is_empty();
+    if has_errors {
+        return Err(diags);
+    }
+    Ok(SiteFiles { files, warnings: diags, pages: course.pages.len() })
+}
+
+/// Checks every `page.md#anchor` link against the ids the target page got.
+fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnostic>) {
+    let by_url: HashMap<&str, usize> = course.pages.iter().map(|p| (p.url.as_str(), p.id)).collect();
+    for (page, r) in course.pages.iter().zip(rendered) {
+        for a in &r.anchor_refs {
+            let Some(&target) = by_url.get(a.target_url.as_str()) else { continue };
+            if !rendered[target].ids.contains(&a.anchor) {
+                let mut d = Diagnostic::error(
+                    "broken-anchor",
+                    page.file.clone(),
+                    format!("{} has no heading with id `{}`", a.target_file, a.anchor),
+                )
+                .at(&page.text, a.line, a.col);
+                if let Some(best) = crate::config::closest(&a.anchor, rendered[target].ids.iter().map(String::as_str)) {
+                    d = d.with_note(format!("did you mean `#{best}`?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
+}
+
+/// Front matter `prerequisites` are source paths like links; they must exist.
+fn resolve_prerequisites(course: &Course, diags: &mut Vec<Diagnostic>) -> HashMap<usize, Vec<usize>> {
+    let mut out = HashMap::new();
+    for page in &course.pages {
+        for pre in &page.front.prerequisites {
+            let base = crate::markdown::links::dir_of(&page.source);
+            let target = crate::markdown::links::resolve(base, pre).and_then(|s| course.by_source(&s));
+            match target {
+                Some(t) => out.entry(page.id).or_insert_with(Vec::new).push(t.id),
+                None => {
+                    let at = page.text.find(pre.as_str()).unwrap_or(0);
+                    diags.push(
+                        Diagnostic::error("broken-link", page.file.clone(), format!("prerequisite `{pre}` is not a page"))
+                            .at_offset(&page.text, at),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Author's `time`, or the word count at 200 words a minute.
+pub fn reading_time(page: &Page, words: usize) -> String {
+    if let Some(t) = &page.front.time {
+        return t.clone();
+    }
+    if words < 50 {
+        return String::new();
+    }
+    format!("{} min", words.div_ceil(200))
+}
+
+fn assets_version(theme: &Theme) -> String {
+    let mut h = blake3::Hasher::new();
+    for (k, v) in &theme.assets {
+        h.update(k.as_bytes());
+        h.update(v);
+    }
+    h.finalize().to_hex()[..10].to_owned()
+}

@@ -1,0 +1,158 @@
+//! Writing the site: everything goes to a temporary folder next to the
+//! output folder, which is swapped in whole at the end. A failed or killed
+//! build leaves the previous site as it was, and nothing outside the output
+//! folder (and its temporary sibling) is ever written or deleted.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+
+/// Marks a folder as kourse output, so an existing folder of the same name
+/// that kourse did not write is never deleted.
+pub const MARKER: &str = ".kourse-output";
+
+/// Checks that `out` is a safe place to write a site for the course at `root`.
+/// `explicit` is true when the user named it with `--dest`.
+pub fn check_destination(root: &Path, out: &Path, explicit: bool) -> Result<(), Diagnostic> {
+    let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let out_c = canonical_maybe_missing(out);
+    let refuse = |msg: String| Err(Diagnostic::error("output-dir", out.to_path_buf(), msg));
+    if out_c == root_c {
+        return refuse("the output folder is the course root; choose a folder inside it such as `public`".into());
+    }
+    if root_c.starts_with(&out_c) {
+        return refuse("the output folder contains the course; choose a folder inside the course".into());
+    }
+    if out_c.join("content").exists() || out_c.join(crate::config::CONFIG_FILE).exists() {
+        return refuse("the output folder contains content/ or book.toml; it looks like a course, not a site".into());
+    }
+    if !out_c.starts_with(&root_c) && !explicit {
+        return refuse("the output folder lies outside the course; name it with --dest to confirm".into());
+    }
+    for protected in ["content", "templates", "static", "examples"] {
+        if out_c.starts_with(root_c.join(protected)) {
+            return refuse(format!("the output folder is inside {protected}/, which holds the course's sources"));
+        }
+    }
+    if out_c.is_dir() && !out_c.join(MARKER).exists() && std::fs::read_dir(&out_c).is_ok_and(|mut d| d.next().is_some()) {
+        return refuse(format!(
+            "{} exists, is not empty and was not written by kourse; kourse will not delete it",
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+fn canonical_maybe_missing(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    match (p.parent(), p.file_name()) {
+        (Some(parent), Some(name)) => canonical_maybe_missing(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }).join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// A folder being filled with a new site.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+impl Staging {
+    /// Creates the temporary folder beside `out` (same filesystem, so the
+    /// final rename is atomic).
+    pub fn new(out: &Path) -> std::io::Result<Staging> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)?;
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+        let dir = tempfile::Builder::new().prefix(&format!(".{name}.tmp-")).tempdir_in(&parent)?;
+        std::fs::write(dir.path().join(MARKER), b"This folder is written by kourse build and replaced whole on every build.\n")?;
+        Ok(Staging { dir, out: out.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes one file (relative `/` path), creating its folders.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    /// Replaces the output folder with the staged one. The old site is moved
+    /// aside first and removed only after the new one is in place.
+    pub fn commit(self) -> std::io::Result<()> {
+        let staged = self.dir.keep();
+        let result = swap_in(&staged, &self.out);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&staged);
+        }
+        result
+    }
+}
+
+fn swap_in(staged: &Path, out: &Path) -> std::io::Result<()> {
+    if out.exists() {
+        let parent = staged.parent().unwrap_or(Path::new("."));
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let old = tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(parent)?.keep();
+        // `old` exists as an empty folder; rename over it (allowed for an
+        // empty destination folder on Unix).
+        std::fs::rename(out, &old)?;
+        if let Err(e) = std::fs::rename(staged, out) {
+            // Put the previous site back.
+            let _ = std::fs::rename(&old, out);
+            return Err(e);
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(staged, out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_dangerous_destinations() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("content")).unwrap();
+        assert!(check_destination(root, root, true).is_err());
+        assert!(check_destination(root, &root.join("content/x"), true).is_err());
+        assert!(check_destination(root, &root.join("public"), false).is_ok());
+        let outside = tempfile::tempdir().unwrap();
+        assert!(check_destination(root, &outside.path().join("site"), false).is_err());
+        assert!(check_destination(root, &outside.path().join("site"), true).is_ok());
+        std::fs::create_dir(root.join("mine")).unwrap();
+        std::fs::write(root.join("mine/keep.txt"), "x").unwrap();
+        assert!(check_destination(root, &root.join("mine"), false).is_err());
+    }
+
+    #[test]
+    fn staging_swaps_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let s = Staging::new(&out).unwrap();
+        s.write("a/b.html", b"one").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(out.join("a/b.html")).unwrap(), b"one");
+        let s = Staging::new(&out).unwrap();
+        s.write("c.html", b"two").unwrap();
+        s.commit().unwrap();
+        assert!(!out.join("a/b.html").exists());
+        assert_eq!(std::fs::read(out.join("c.html")).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+}

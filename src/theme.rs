@@ -1,0 +1,187 @@
+//! The default theme, embedded in the binary, and the course's overrides.
+//!
+//! The theme's templates live in `templates/` and its assets in
+//! `static/kourse/` of this repository; both are compiled in so that
+//! `kourse init` and `kourse build` work anywhere. A course overrides any
+//! single file by putting a file of the same name in its own `templates/`
+//! or `static/kourse/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::diagnostic::Diagnostic;
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+static ASSETS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static/kourse");
+
+/// Where the theme's assets are published, relative to the site root.
+pub const ASSET_DIR: &str = "kourse";
+
+/// Templates and assets after applying the course's overrides.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    /// Template name (`page.html`, `partials/search.html`) → source, and the
+    /// file it came from for diagnostics.
+    pub templates: BTreeMap<String, (String, PathBuf)>,
+    /// Output path relative to the site root → bytes. Includes the course's
+    /// whole `static/` folder.
+    pub assets: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The embedded theme overlaid with `root/templates` and `root/static`.
+    pub fn load(root: &Path) -> Result<Theme, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut templates = BTreeMap::new();
+        for file in embedded_files(&TEMPLATES) {
+            if let Some(text) = file.contents_utf8() {
+                let name = slash_path(file.path());
+                templates.insert(name.clone(), (text.to_owned(), PathBuf::from("templates").join(file.path())));
+            }
+        }
+        let mut assets = BTreeMap::new();
+        for file in embedded_files(&ASSETS) {
+            assets.insert(format!("{ASSET_DIR}/{}", slash_path(file.path())), file.contents().to_vec());
+        }
+        for (rel, path) in course_files(&root.join("templates"), &mut diags) {
+            match crate::content::read_text(&path, &Path::new("templates").join(&rel)) {
+                Ok(text) => {
+                    templates.insert(rel.clone(), (text, Path::new("templates").join(&rel)));
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        for (rel, path) in course_files(&root.join("static"), &mut diags) {
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    assets.insert(rel, bytes);
+                }
+                Err(e) => diags.push(Diagnostic::error("io", Path::new("static").join(&rel), format!("cannot read: {e}"))),
+            }
+        }
+        if diags.iter().any(Diagnostic::is_error) { Err(diags) } else { Ok(Theme { templates, assets }) }
+    }
+
+    /// A template engine with every template loaded. Template syntax errors
+    /// are reported with the template's file.
+    pub fn tera(&self) -> Result<tera::Tera, Vec<Diagnostic>> {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on([".html", ".xml"]);
+        let items: Vec<(&str, &str)> = self.templates.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())).collect();
+        tera.add_raw_templates(items).map_err(|e| vec![self.template_error(&e, None)])?;
+        Ok(tera)
+    }
+
+    /// A diagnostic for a tera error, placed in the template when the error
+    /// names one.
+    pub fn template_error(&self, err: &tera::Error, rendering: Option<&str>) -> Diagnostic {
+        let text = error_chain(err);
+        let name = rendering.map(str::to_owned).or_else(|| {
+            self.templates.keys().find(|n| text.contains(&format!("'{n}'")) || text.contains(&format!("`{n}`"))).cloned()
+        });
+        let file = name
+            .as_ref()
+            .and_then(|n| self.templates.get(n))
+            .map(|(_, f)| f.clone())
+            .unwrap_or_else(|| PathBuf::from("templates"));
+        let mut d = Diagnostic::error("template", file, text.lines().next().unwrap_or("template error").to_owned());
+        // tera reports positions as "line:col" or "--> N:M"; keep the rest as notes.
+        for line in text.lines().skip(1) {
+            let l = line.trim();
+            if !l.is_empty() {
+                d.notes.push(l.to_owned());
+            }
+        }
+        if let Some((line, col)) = find_position(&text) {
+            if let Some((src, _)) = name.as_ref().and_then(|n| self.templates.get(n)) {
+                d = d.at(src, line, col);
+            }
+        }
+        d
+    }
+}
+
+fn error_chain(err: &tera::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push('\n');
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Finds the first `N:M` pair after an arrow or "line", as tera prints them.
+fn find_position(text: &str) -> Option<(usize, usize)> {
+    for (i, _) in text.match_indices("-->") {
+        let rest = text[i + 3..].trim_start();
+        let tail = rest.rsplit_once(' ').map_or(rest, |_| rest);
+        let token: String = tail.chars().take_while(|c| !c.is_whitespace()).collect();
+        let mut parts = token.rsplit(':');
+        if let (Some(c), Some(l)) = (parts.next(), parts.next()) {
+            if let (Ok(l), Ok(c)) = (l.parse(), c.parse()) {
+                return Some((l, c));
+            }
+        }
+    }
+    None
+}
+
+fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        out.extend(d.files());
+        stack.extend(d.dirs());
+    }
+    out
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Regular files below `dir` as (relative `/` path, full path); skips
+/// editor backups and refuses symlinks that leave the folder.
+fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy();
+        if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
+            continue;
+        }
+        let ft = entry.file_type();
+        if ft.is_symlink() {
+            match path.canonicalize() {
+                Ok(t) if t.starts_with(&canonical) && t.is_file() => {}
+                _ => {
+                    diags.push(Diagnostic::error(
+                        "symlink",
+                        path.to_path_buf(),
+                        "symbolic link points outside its folder or to nothing",
+                    ));
+                    continue;
+                }
+            }
+        } else if !ft.is_file() {
+            continue;
+        }
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        out.push((slash_path(rel), path.to_path_buf()));
+    }
+    out
+}
+
+/// The embedded starter files for `kourse init`, as (path, contents).
+pub fn default_templates() -> Vec<(String, &'static [u8])> {
+    embedded_files(&TEMPLATES).into_iter().map(|f| (slash_path(f.path()), f.contents())).collect()
+}
