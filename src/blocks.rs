@@ -36,29 +36,52 @@ pub struct ExampleArgs {
 /// Parses directive arguments; errors name the offending argument.
 pub fn parse_example_args(args: &str) -> Result<ExampleArgs, String> {
     let mut words = split_args(args)?.into_iter();
-    let path = words.next().ok_or("`{{#example}}` needs a file path, e.g. `{{#example workloads/pod.yaml}}`")?;
+    let path = words
+        .next()
+        .ok_or("`{{#example}}` needs a file path, e.g. `{{#example workloads/pod.yaml}}`")?;
     if path.contains('=') {
-        return Err(format!("the first argument must be a file path, not `{path}`"));
+        return Err(format!(
+            "the first argument must be a file path, not `{path}`"
+        ));
     }
-    let mut out = ExampleArgs { path, ..Default::default() };
+    let mut out = ExampleArgs {
+        path,
+        ..Default::default()
+    };
     for w in words {
-        let (k, v) = w.split_once('=').ok_or_else(|| format!("`{w}` is not of the form key=value"))?;
+        let (k, v) = w
+            .split_once('=')
+            .ok_or_else(|| format!("`{w}` is not of the form key=value"))?;
         match k {
             "lines" => {
                 let (a, b) = v.split_once('-').unwrap_or((v, v));
-                let a: usize = a.parse().map_err(|_| format!("lines=`{v}` must be a range such as 5-20"))?;
-                let b: usize = b.parse().map_err(|_| format!("lines=`{v}` must be a range such as 5-20"))?;
+                let a: usize = a
+                    .parse()
+                    .map_err(|_| format!("lines=`{v}` must be a range such as 5-20"))?;
+                let b: usize = b
+                    .parse()
+                    .map_err(|_| format!("lines=`{v}` must be a range such as 5-20"))?;
                 if a == 0 || b < a {
                     return Err(format!("lines=`{v}` must be a range such as 5-20"));
                 }
                 out.lines = Some((a, b));
             }
             "region" => out.region = Some(v.to_owned()),
-            "doc" => out.doc = Some(v.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("doc=`{v}` must be a document number from 1"))?),
+            "doc" => {
+                out.doc = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("doc=`{v}` must be a document number from 1"))?,
+                )
+            }
             "expect-error" => out.expect_error = Some(v.to_owned()),
             "title" => out.title = Some(v.to_owned()),
             other => {
-                let hint = crate::config::closest(other, ["lines", "region", "doc", "expect-error", "title"]);
+                let hint = crate::config::closest(
+                    other,
+                    ["lines", "region", "doc", "expect-error", "title"],
+                );
                 return Err(match hint {
                     Some(h) => format!("unknown option `{other}` (did you mean `{h}`?)"),
                     None => format!("unknown option `{other}`"),
@@ -99,7 +122,10 @@ pub fn excerpt(text: &str, args: &ExampleArgs) -> Result<String, String> {
     let lines: Vec<&str> = text.lines().collect();
     let selected: Vec<&str> = if let Some((a, b)) = args.lines {
         if a > lines.len() {
-            return Err(format!("lines={a}-{b}: the file has only {} lines", lines.len()));
+            return Err(format!(
+                "lines={a}-{b}: the file has only {} lines",
+                lines.len()
+            ));
         }
         lines[a - 1..b.min(lines.len())].to_vec()
     } else if let Some(region) = &args.region {
@@ -115,19 +141,30 @@ pub fn excerpt(text: &str, args: &ExampleArgs) -> Result<String, String> {
         lines[start + 1..end].to_vec()
     } else if let Some(n) = args.doc {
         let docs = split_documents(text);
-        let doc = docs.get(n - 1).ok_or_else(|| format!("doc={n}: the file has only {} documents", docs.len()))?;
+        let doc = docs
+            .get(n - 1)
+            .ok_or_else(|| format!("doc={n}: the file has only {} documents", docs.len()))?;
         return Ok(doc.clone());
     } else {
         lines
     };
-    let shown: Vec<&str> = selected.into_iter().filter(|l| region_marker(l, "region:").is_none() && region_marker(l, "endregion").is_none()).collect();
+    let shown: Vec<&str> = selected
+        .into_iter()
+        .filter(|l| {
+            region_marker(l, "region:").is_none() && region_marker(l, "endregion").is_none()
+        })
+        .collect();
     let mut out = shown.join("\n");
     out.push('\n');
     Ok(out)
 }
 
 fn region_marker<'a>(line: &'a str, word: &str) -> Option<&'a str> {
-    let rest = line.trim().strip_prefix('#')?.trim_start().strip_prefix(word)?;
+    let rest = line
+        .trim()
+        .strip_prefix('#')?
+        .trim_start()
+        .strip_prefix(word)?;
     Some(rest.trim())
 }
 
@@ -144,7 +181,12 @@ pub fn split_documents(text: &str) -> Vec<String> {
         cur.push_str(line);
         cur.push('\n');
     }
-    docs.into_iter().filter(|d| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+    docs.into_iter()
+        .filter(|d| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
 }
 
 /// The top-level `kind:` values of a manifest, in order.
@@ -161,33 +203,49 @@ impl CourseBlocks {
         Ok(CourseBlocks {
             root: root.to_path_buf(),
             root_canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-                    published: Mutex::new(BTreeMap::new()),
+            published: Mutex::new(BTreeMap::new()),
             _config: config.clone(),
         })
     }
 
     /// Example files referenced by pages, to copy into the site.
     pub fn published_files(&self) -> Vec<(String, Vec<u8>)> {
-        self.published.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// Resolves an example path inside examples/, refusing anything that
     /// escapes the course root (`..`, absolute paths, symlinks).
     fn resolve_example(&self, rel: &str) -> Result<(PathBuf, String), String> {
         if rel.starts_with('/') || Path::new(rel).is_absolute() {
-            return Err(format!("`{rel}` is an absolute path; example paths are relative to {EXAMPLES_DIR}/"));
+            return Err(format!(
+                "`{rel}` is an absolute path; example paths are relative to {EXAMPLES_DIR}/"
+            ));
         }
         let joined = self.root.join(EXAMPLES_DIR).join(rel);
-        let canonical = joined.canonicalize().map_err(|_| format!("no file {EXAMPLES_DIR}/{rel}"))?;
+        let canonical = joined
+            .canonicalize()
+            .map_err(|_| format!("no file {EXAMPLES_DIR}/{rel}"))?;
         if !canonical.starts_with(&self.root_canonical) {
-            return Err(format!("`{rel}` resolves outside the course folder; includes must stay inside it"));
+            return Err(format!(
+                "`{rel}` resolves outside the course folder; includes must stay inside it"
+            ));
         }
         if !canonical.is_file() {
             return Err(format!("{EXAMPLES_DIR}/{rel} is not a file"));
         }
         let shown = canonical
             .strip_prefix(&self.root_canonical)
-            .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+            .map(|p| {
+                p.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
             .unwrap_or_else(|_| rel.to_owned());
         Ok((canonical, shown))
     }
@@ -195,7 +253,9 @@ impl CourseBlocks {
     fn example(&self, place: BlockPlace<'_>, args: &str) -> BlockOutput {
         let page = place.page;
         let err = |msg: String| BlockOutput {
-            diagnostics: vec![Diagnostic::error("example", &page.file, msg).at(&page.text, place.line, place.col)],
+            diagnostics: vec![
+                Diagnostic::error("example", &page.file, msg).at(&page.text, place.line, place.col),
+            ],
             ..Default::default()
         };
         let args = match parse_example_args(args) {
@@ -208,18 +268,43 @@ impl CourseBlocks {
         };
         let text = match crate::content::read_text(&path, Path::new(&shown)) {
             Ok(t) => t,
-            Err(d) => return BlockOutput { diagnostics: vec![d], ..Default::default() },
+            Err(d) => {
+                return BlockOutput {
+                    diagnostics: vec![d],
+                    ..Default::default()
+                };
+            }
         };
         let visible = match excerpt(&text, &args) {
             Ok(v) => v,
             Err(m) => return err(format!("{}: {m}", args.path)),
         };
-        self.published.lock().unwrap_or_else(|e| e.into_inner()).insert(shown.clone(), text.as_bytes().to_vec());
-        let lang = if path.extension().is_some_and(|e| e == "yaml" || e == "yml") { "yaml" } else { "" };
+        self.published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(shown.clone(), text.as_bytes().to_vec());
+        let lang = if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            "yaml"
+        } else {
+            ""
+        };
         let title = args.title.clone().unwrap_or_else(|| args.path.clone());
         let download = format!("{}{shown}", root_of(&page.url));
-        let html = manifest_figure(place.highlighter, &title, &kinds_of(&text), Some(&download), &visible, &text, lang);
-        BlockOutput { html, search_code: visible, search_terms: kinds_of(&text), ..Default::default() }
+        let html = manifest_figure(
+            place.highlighter,
+            &title,
+            &kinds_of(&text),
+            Some(&download),
+            &visible,
+            &text,
+            lang,
+        );
+        BlockOutput {
+            html,
+            search_code: visible,
+            search_terms: kinds_of(&text),
+            ..Default::default()
+        }
     }
 }
 
@@ -244,15 +329,27 @@ pub fn manifest_figure(
         bar.push_str("</span>");
     }
     if let Some(href) = download {
-        bar.push_str(&format!("<a class=\"download\" href=\"{}\" download>Download</a>", escape_html(href)));
+        bar.push_str(&format!(
+            "<a class=\"download\" href=\"{}\" download>Download</a>",
+            escape_html(href)
+        ));
     }
     bar.push_str("</figcaption>");
-    let full_tpl = format!("<template class=\"full-source\">{}</template>", escape_html(full));
+    let full_tpl = format!(
+        "<template class=\"full-source\">{}</template>",
+        escape_html(full)
+    );
     body.replacen("<button", &format!("{bar}{full_tpl}<button"), 1)
 }
 
 impl BlockHandler for CourseBlocks {
-    fn code_block(&self, _place: BlockPlace<'_>, _lang: &str, _info: &str, _text: &str) -> Option<BlockOutput> {
+    fn code_block(
+        &self,
+        _place: BlockPlace<'_>,
+        _lang: &str,
+        _info: &str,
+        _text: &str,
+    ) -> Option<BlockOutput> {
         None
     }
 
@@ -270,11 +367,16 @@ mod tests {
 
     #[test]
     fn example_args() {
-        let a = parse_example_args("web/app.yaml lines=3-9 expect-error=selector-mismatch").unwrap();
+        let a =
+            parse_example_args("web/app.yaml lines=3-9 expect-error=selector-mismatch").unwrap();
         assert_eq!(a.path, "web/app.yaml");
         assert_eq!(a.lines, Some((3, 9)));
         assert_eq!(a.expect_error.as_deref(), Some("selector-mismatch"));
-        assert!(parse_example_args("a.yaml lnes=1-2").unwrap_err().contains("did you mean `lines`"));
+        assert!(
+            parse_example_args("a.yaml lnes=1-2")
+                .unwrap_err()
+                .contains("did you mean `lines`")
+        );
         assert!(parse_example_args("").is_err());
         assert!(parse_example_args("a.yaml lines=5-2").is_err());
     }
@@ -283,14 +385,44 @@ mod tests {
     fn excerpts() {
         let text = "a: 1\n# region: x\nb: 2\n# endregion\nc: 3\n---\nkind: Service\n";
         let r = |a: ExampleArgs| excerpt(text, &a).unwrap();
-        assert_eq!(r(ExampleArgs { region: Some("x".into()), ..Default::default() }), "b: 2\n");
-        assert_eq!(r(ExampleArgs { lines: Some((1, 1)), ..Default::default() }), "a: 1\n");
-        assert_eq!(r(ExampleArgs { doc: Some(2), ..Default::default() }), "kind: Service\n");
-        assert!(excerpt(text, &ExampleArgs { region: Some("nope".into()), ..Default::default() }).is_err());
+        assert_eq!(
+            r(ExampleArgs {
+                region: Some("x".into()),
+                ..Default::default()
+            }),
+            "b: 2\n"
+        );
+        assert_eq!(
+            r(ExampleArgs {
+                lines: Some((1, 1)),
+                ..Default::default()
+            }),
+            "a: 1\n"
+        );
+        assert_eq!(
+            r(ExampleArgs {
+                doc: Some(2),
+                ..Default::default()
+            }),
+            "kind: Service\n"
+        );
+        assert!(
+            excerpt(
+                text,
+                &ExampleArgs {
+                    region: Some("nope".into()),
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn kinds() {
-        assert_eq!(kinds_of("apiVersion: v1\nkind: Service\n---\nkind: Deployment\n  kind: nested\n"), ["Service", "Deployment"]);
+        assert_eq!(
+            kinds_of("apiVersion: v1\nkind: Service\n---\nkind: Deployment\n  kind: nested\n"),
+            ["Service", "Deployment"]
+        );
     }
 }

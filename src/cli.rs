@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::diagnostic::{self, Counts, Diagnostic, Format};
 
 #[derive(Debug, Parser)]
-#[command(name = "kourse", version, about = "Build and check a Kubernetes course website")]
+#[command(
+    name = "kourse",
+    version,
+    about = "Build and check a Kubernetes course website"
+)]
 pub struct Cli {
     /// Print only errors and warnings.
     #[arg(long, short, global = true)]
@@ -87,7 +91,11 @@ fn build(args: &BuildArgs, quiet: bool) -> u8 {
                     report_.files,
                     report_.output.display(),
                     report_.elapsed_ms,
-                    if report_.warnings.is_empty() { String::new() } else { format!("; {}", summary(Counts::of(&report_.warnings))) }
+                    if report_.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", summary(Counts::of(&report_.warnings)))
+                    }
                 );
             }
             0
@@ -103,7 +111,15 @@ fn build(args: &BuildArgs, quiet: bool) -> u8 {
 /// 2 when every error is an I/O or usage problem, 1 otherwise.
 fn exit_code_for(diags: &[Diagnostic]) -> u8 {
     let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
-    if !errors.is_empty() && errors.iter().all(|d| d.rule == "io" || d.rule == "output-dir") { 2 } else { 1 }
+    if !errors.is_empty()
+        && errors
+            .iter()
+            .all(|d| d.rule == "io" || d.rule == "output-dir")
+    {
+        2
+    } else {
+        1
+    }
 }
 
 fn init(dir: &std::path::Path, quiet: bool) -> u8 {

@@ -230,9 +230,9 @@ impl Config {
             );
         }
         for version in &self.kubernetes.versions {
-            let ok = version
-                .split_once('.')
-                .is_some_and(|(maj, min)| maj == "1" && !min.is_empty() && min.bytes().all(|b| b.is_ascii_digit()));
+            let ok = version.split_once('.').is_some_and(|(maj, min)| {
+                maj == "1" && !min.is_empty() && min.bytes().all(|b| b.is_ascii_digit())
+            });
             if !ok {
                 let at = text.find(&format!("\"{version}\"")).unwrap_or(0);
                 diags.push(
@@ -254,8 +254,12 @@ impl Config {
 pub fn toml_error(err: &toml::de::Error, text: &str, file: &Path) -> Diagnostic {
     let message = err.message().trim().to_owned();
     let offset = err.span().map_or(0, |s| s.start);
-    let len = err.span().map_or(1, |s| text.get(s.clone()).map_or(1, |t| t.chars().count().max(1)));
-    let mut diag = Diagnostic::error("config", file, message.clone()).at_offset(text, offset).with_len(len);
+    let len = err.span().map_or(1, |s| {
+        text.get(s.clone()).map_or(1, |t| t.chars().count().max(1))
+    });
+    let mut diag = Diagnostic::error("config", file, message.clone())
+        .at_offset(text, offset)
+        .with_len(len);
     if let Some((unknown, expected)) = parse_unknown_field(&message) {
         diag.message = format!("unknown key `{unknown}`");
         if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
@@ -287,7 +291,12 @@ fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -307,7 +316,11 @@ mod tests {
 
     #[test]
     fn unknown_key_names_key_line_and_suggestion() {
-        let err = Config::parse("[book]\ntitle = \"K\"\ndescriptoin = \"x\"\n", Path::new("book.toml")).unwrap_err();
+        let err = Config::parse(
+            "[book]\ntitle = \"K\"\ndescriptoin = \"x\"\n",
+            Path::new("book.toml"),
+        )
+        .unwrap_err();
         let d = &err[0];
         assert_eq!(d.message, "unknown key `descriptoin`");
         assert_eq!((d.line, d.col), (3, 1));
@@ -316,20 +329,29 @@ mod tests {
 
     #[test]
     fn unknown_table_is_reported() {
-        let err = Config::parse("[kubernetis]\nversions = []\n", Path::new("book.toml")).unwrap_err();
+        let err =
+            Config::parse("[kubernetis]\nversions = []\n", Path::new("book.toml")).unwrap_err();
         assert_eq!(err[0].message, "unknown key `kubernetis`");
         assert!(err[0].notes[0].contains("`kubernetes`"));
     }
 
     #[test]
     fn bad_version_is_reported() {
-        let err = Config::parse("[kubernetes]\nversions = [\"1.x\"]\n", Path::new("book.toml")).unwrap_err();
+        let err = Config::parse(
+            "[kubernetes]\nversions = [\"1.x\"]\n",
+            Path::new("book.toml"),
+        )
+        .unwrap_err();
         assert_eq!(err[0].line, 2);
     }
 
     #[test]
     fn rules_accept_levels() {
-        let c = Config::parse("[kubernetes.rules]\nlatest-tag = \"off\"\n", Path::new("book.toml")).unwrap();
+        let c = Config::parse(
+            "[kubernetes.rules]\nlatest-tag = \"off\"\n",
+            Path::new("book.toml"),
+        )
+        .unwrap();
         assert_eq!(c.kubernetes.rules["latest-tag"], RuleSetting::Off);
     }
 }

@@ -77,11 +77,19 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(rule: impl Into<String>, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn error(
+        rule: impl Into<String>,
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Error, rule, file, message)
     }
 
-    pub fn warning(rule: impl Into<String>, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        rule: impl Into<String>,
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Warning, rule, file, message)
     }
 
@@ -123,7 +131,13 @@ impl Diagnostic {
                 let _ = write!(s, ":{}", self.col);
             }
         }
-        let _ = write!(s, ": {}[{}]: {}", self.severity.as_str(), self.rule, self.message);
+        let _ = write!(
+            s,
+            ": {}[{}]: {}",
+            self.severity.as_str(),
+            self.rule,
+            self.message
+        );
         s
     }
 }
@@ -181,7 +195,11 @@ pub fn render_human(d: &Diagnostic, color: bool) -> String {
         if d.line > 0 {
             let start = byte_index_of_char(text, d.col.saturating_sub(1));
             let end = byte_index_of_char(text, d.col.saturating_sub(1) + d.len.max(1)).max(start);
-            let end = if end == start { (start + 1).min(text.len()) } else { end };
+            let end = if end == start {
+                (start + 1).min(text.len())
+            } else {
+                end
+            };
             let snippet = Snippet::source(text.as_str())
                 .line_start(d.line)
                 .fold(false)
@@ -193,7 +211,11 @@ pub fn render_human(d: &Diagnostic, color: bool) -> String {
         group = group.element(Level::HELP.message(note.as_str()));
     }
     if !group.is_empty() {
-        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         let body = renderer.render(&[group]);
         if !body.trim().is_empty() {
             out.push_str(&body);
@@ -235,7 +257,9 @@ pub fn render_github(d: &Diagnostic) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -252,7 +276,10 @@ pub struct Counts {
 impl Counts {
     pub fn of(diags: &[Diagnostic]) -> Self {
         let errors = diags.iter().filter(|d| d.is_error()).count();
-        Counts { errors, warnings: diags.len() - errors }
+        Counts {
+            errors,
+            warnings: diags.len() - errors,
+        }
     }
 }
 
@@ -297,7 +324,9 @@ pub fn emit(diags: &[Diagnostic], format: Format) {
 
 /// A path shown relative to `base` when it lies below it.
 pub fn display_path(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -315,8 +344,15 @@ mod tests {
 
     #[test]
     fn headline_has_path_line_col_rule() {
-        let d = Diagnostic::error("broken-link", "content/a.md", "no page `b.md`").at("x\n[y](b.md)\n", 2, 4);
-        assert_eq!(d.headline(), "content/a.md:2:4: error[broken-link]: no page `b.md`");
+        let d = Diagnostic::error("broken-link", "content/a.md", "no page `b.md`").at(
+            "x\n[y](b.md)\n",
+            2,
+            4,
+        );
+        assert_eq!(
+            d.headline(),
+            "content/a.md:2:4: error[broken-link]: no page `b.md`"
+        );
         let text = render_human(&d, false);
         assert!(text.contains("[y](b.md)"), "{text}");
     }
@@ -329,6 +365,9 @@ mod tests {
     #[test]
     fn github_escapes_newlines_and_commas() {
         let d = Diagnostic::warning("r", "a,b.yaml", "x\ny").at("q\n", 1, 1);
-        assert_eq!(render_github(&d), "::warning file=a%2Cb.yaml,line=1,col=1,title=r::x%0Ay");
+        assert_eq!(
+            render_github(&d),
+            "::warning file=a%2Cb.yaml,line=1,col=1,title=r::x%0Ay"
+        );
     }
 }

@@ -123,7 +123,13 @@ pub fn init(dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
     let existing: Vec<Diagnostic> = FILES
         .iter()
         .filter(|(p, _)| dir.join(p).exists())
-        .map(|(p, _)| Diagnostic::error("init", dir.join(p), "already exists; kourse init never overwrites files"))
+        .map(|(p, _)| {
+            Diagnostic::error(
+                "init",
+                dir.join(p),
+                "already exists; kourse init never overwrites files",
+            )
+        })
         .collect();
     if !existing.is_empty() {
         return Err(existing);
@@ -132,9 +138,16 @@ pub fn init(dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
     for (rel, text) in FILES {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| vec![Diagnostic::error("io", parent, format!("cannot create: {e}"))])?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                vec![Diagnostic::error(
+                    "io",
+                    parent,
+                    format!("cannot create: {e}"),
+                )]
+            })?;
         }
-        std::fs::write(&path, text).map_err(|e| vec![Diagnostic::error("io", &path, format!("cannot write: {e}"))])?;
+        std::fs::write(&path, text)
+            .map_err(|e| vec![Diagnostic::error("io", &path, format!("cannot write: {e}"))])?;
         written.push((*rel).to_owned());
     }
     Ok(written)

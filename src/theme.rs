@@ -38,12 +38,21 @@ impl Theme {
         for file in embedded_files(&TEMPLATES) {
             if let Some(text) = file.contents_utf8() {
                 let name = slash_path(file.path());
-                templates.insert(name.clone(), (text.to_owned(), PathBuf::from("templates").join(file.path())));
+                templates.insert(
+                    name.clone(),
+                    (
+                        text.to_owned(),
+                        PathBuf::from("templates").join(file.path()),
+                    ),
+                );
             }
         }
         let mut assets = BTreeMap::new();
         for file in embedded_files(&ASSETS) {
-            assets.insert(format!("{ASSET_DIR}/{}", slash_path(file.path())), file.contents().to_vec());
+            assets.insert(
+                format!("{ASSET_DIR}/{}", slash_path(file.path())),
+                file.contents().to_vec(),
+            );
         }
         for (rel, path) in course_files(&root.join("templates"), &mut diags) {
             match crate::content::read_text(&path, &Path::new("templates").join(&rel)) {
@@ -58,10 +67,18 @@ impl Theme {
                 Ok(bytes) => {
                     assets.insert(rel, bytes);
                 }
-                Err(e) => diags.push(Diagnostic::error("io", Path::new("static").join(&rel), format!("cannot read: {e}"))),
+                Err(e) => diags.push(Diagnostic::error(
+                    "io",
+                    Path::new("static").join(&rel),
+                    format!("cannot read: {e}"),
+                )),
             }
         }
-        if diags.iter().any(Diagnostic::is_error) { Err(diags) } else { Ok(Theme { templates, assets }) }
+        if diags.iter().any(Diagnostic::is_error) {
+            Err(diags)
+        } else {
+            Ok(Theme { templates, assets })
+        }
     }
 
     /// A template engine with every template loaded. Template syntax errors
@@ -69,65 +86,106 @@ impl Theme {
     pub fn tera(&self) -> Result<tera::Tera, Vec<Diagnostic>> {
         let mut tera = tera::Tera::new();
         tera.autoescape_on([".html", ".xml"]);
-        let items: Vec<(&str, &str)> = self.templates.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())).collect();
-        tera.add_raw_templates(items).map_err(|e| vec![self.template_error(&e, None)])?;
+        let items: Vec<(&str, &str)> = self
+            .templates
+            .iter()
+            .map(|(n, (t, _))| (n.as_str(), t.as_str()))
+            .collect();
+        tera.add_raw_templates(items)
+            .map_err(|e| vec![self.template_error(&e, None)])?;
         Ok(tera)
     }
 
-    /// A diagnostic for a tera error, placed in the template when the error
-    /// names one.
+    /// A diagnostic for a tera error, placed at the template and position
+    /// the error names (tera 2 reports a file name and a span).
     pub fn template_error(&self, err: &tera::Error, rendering: Option<&str>) -> Diagnostic {
-        let text = error_chain(err);
-        let name = rendering.map(str::to_owned).or_else(|| {
-            self.templates.keys().find(|n| text.contains(&format!("'{n}'")) || text.contains(&format!("`{n}`"))).cloned()
-        });
-        let file = name
-            .as_ref()
-            .and_then(|n| self.templates.get(n))
+        use tera::ErrorKind;
+        let (message, name, position) = match err.kind() {
+            ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
+                let span = r.span();
+                (
+                    r.message().to_owned(),
+                    Some(r.filename().to_owned()),
+                    Some((span.start_line, span.start_col + 1)),
+                )
+            }
+            ErrorKind::CircularExtend {
+                tpl,
+                inheritance_chain,
+            } => (
+                format!(
+                    "templates extend each other in a loop: {}",
+                    inheritance_chain.join(" → ")
+                ),
+                Some(tpl.clone()),
+                None,
+            ),
+            ErrorKind::CircularInclude { tpl, include_chain } => (
+                format!(
+                    "templates include each other in a loop: {}",
+                    include_chain.join(" → ")
+                ),
+                Some(tpl.clone()),
+                None,
+            ),
+            ErrorKind::MissingParent { current, parent } => (
+                format!("extends `{parent}`, which does not exist"),
+                Some(current.clone()),
+                None,
+            ),
+            ErrorKind::TemplateNotFound(t) => (
+                format!("template `{t}` not found"),
+                rendering.map(str::to_owned),
+                None,
+            ),
+            _ => {
+                let text = error_chain(err);
+                match parse_report(&text) {
+                    Some((msg, name, line, col)) => (msg, Some(name), Some((line, col))),
+                    None => (text, rendering.map(str::to_owned), None),
+                }
+            }
+        };
+        let name = name
+            .filter(|n| self.templates.contains_key(n))
+            .or_else(|| rendering.map(str::to_owned));
+        let entry = name.as_ref().and_then(|n| self.templates.get(n));
+        let file = entry
             .map(|(_, f)| f.clone())
             .unwrap_or_else(|| PathBuf::from("templates"));
-        let mut d = Diagnostic::error("template", file, text.lines().next().unwrap_or("template error").to_owned());
-        // tera reports positions as "line:col" or "--> N:M"; keep the rest as notes.
-        for line in text.lines().skip(1) {
-            let l = line.trim();
-            if !l.is_empty() {
-                d.notes.push(l.to_owned());
-            }
-        }
-        if let Some((line, col)) = find_position(&text) {
-            if let Some((src, _)) = name.as_ref().and_then(|n| self.templates.get(n)) {
-                d = d.at(src, line, col);
-            }
+        let mut d = Diagnostic::error("template", file, message);
+        if let (Some((line, col)), Some((src, _))) = (position, entry) {
+            d = d.at(src, line, col);
         }
         d
     }
+}
+
+/// Reads the first error of a tera report: `error: MESSAGE` followed by
+/// ` --> NAME:LINE:COL` (1-based).
+fn parse_report(text: &str) -> Option<(String, String, usize, usize)> {
+    let mut lines = text.lines();
+    let message = lines
+        .by_ref()
+        .find_map(|l| l.trim().strip_prefix("error: "))?
+        .to_owned();
+    let location = lines.find_map(|l| l.trim().strip_prefix("--> "))?;
+    let mut parts = location.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let name = parts.next()?.to_owned();
+    Some((message, name, line, col))
 }
 
 fn error_chain(err: &tera::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
-        text.push('\n');
+        text.push_str(": ");
         text.push_str(&s.to_string());
         source = s.source();
     }
     text
-}
-
-/// Finds the first `N:M` pair after an arrow or "line", as tera prints them.
-fn find_position(text: &str) -> Option<(usize, usize)> {
-    for (i, _) in text.match_indices("-->") {
-        let rest = text[i + 3..].trim_start();
-        let tail = rest.rsplit_once(' ').map_or(rest, |_| rest);
-        let token: String = tail.chars().take_while(|c| !c.is_whitespace()).collect();
-        let mut parts = token.rsplit(':');
-        if let (Some(c), Some(l)) = (parts.next(), parts.next()) {
-            if let (Ok(l), Ok(c)) = (l.parse(), c.parse()) {
-                return Some((l, c));
-            }
-        }
-    }
-    None
 }
 
 fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
@@ -141,7 +199,10 @@ fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<
 }
 
 fn slash_path(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Regular files below `dir` as (relative `/` path, full path); skips
@@ -152,7 +213,10 @@ fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf
         return out;
     }
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let Ok(entry) = entry else { continue };
         let path = entry.path();
         let name = entry.file_name().to_string_lossy();
@@ -183,5 +247,8 @@ fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf
 
 /// The embedded starter files for `kourse init`, as (path, contents).
 pub fn default_templates() -> Vec<(String, &'static [u8])> {
-    embedded_files(&TEMPLATES).into_iter().map(|f| (slash_path(f.path()), f.contents())).collect()
+    embedded_files(&TEMPLATES)
+        .into_iter()
+        .map(|f| (slash_path(f.path()), f.contents()))
+        .collect()
 }

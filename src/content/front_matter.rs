@@ -95,9 +95,15 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
         d
     })?;
     if front.title.trim().is_empty() {
-        return Err(Diagnostic::error("front-matter", file, "`title` must not be empty").at(text, 2, 1));
+        return Err(
+            Diagnostic::error("front-matter", file, "`title` must not be empty").at(text, 2, 1),
+        );
     }
-    Ok(Split { front, body: &text[body_offset..], body_offset })
+    Ok(Split {
+        front,
+        body: &text[body_offset..],
+        body_offset,
+    })
 }
 
 #[cfg(test)]
@@ -106,7 +112,11 @@ mod tests {
 
     #[test]
     fn parses_front_matter_and_body() {
-        let s = split("+++\ntitle = \"A\"\nweight = 3\n+++\n# Hi\n", Path::new("a.md")).unwrap();
+        let s = split(
+            "+++\ntitle = \"A\"\nweight = 3\n+++\n# Hi\n",
+            Path::new("a.md"),
+        )
+        .unwrap();
         assert_eq!(s.front.title, "A");
         assert_eq!(s.front.weight, Some(3));
         assert_eq!(s.body, "# Hi\n");
@@ -142,7 +152,11 @@ mod tests {
 
     #[test]
     fn crlf_and_bom() {
-        let s = split("\u{feff}+++\r\ntitle = \"A\"\r\n+++\r\nbody", Path::new("a.md")).unwrap();
+        let s = split(
+            "\u{feff}+++\r\ntitle = \"A\"\r\n+++\r\nbody",
+            Path::new("a.md"),
+        )
+        .unwrap();
         assert_eq!(s.body, "body");
     }
 }

@@ -100,11 +100,17 @@ pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
         )]);
     }
     let canonical_content = content.canonicalize().unwrap_or_else(|_| content.clone());
-    for entry in walkdir::WalkDir::new(&content).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(|p| shown(root, p)).unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
+                let path = e
+                    .path()
+                    .map(|p| shown(root, p))
+                    .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
                 diags.push(Diagnostic::error("io", path, format!("cannot read: {e}")));
                 continue;
             }
@@ -126,7 +132,11 @@ pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
                     continue;
                 }
                 Err(e) => {
-                    diags.push(Diagnostic::error("symlink", shown(root, path), format!("broken symbolic link: {e}")));
+                    diags.push(Diagnostic::error(
+                        "symlink",
+                        shown(root, path),
+                        format!("broken symbolic link: {e}"),
+                    ));
                     continue;
                 }
             }
@@ -145,7 +155,11 @@ pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
     for path in files {
         let file = shown(root, &path);
         let rel = path.strip_prefix(&content).unwrap_or(&path);
-        let source = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let source = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         let text = match read_text(&path, &file) {
             Ok(t) => t,
             Err(d) => {
@@ -198,17 +212,23 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
         return Err(Diagnostic::error(
             "too-large",
             shown,
-            format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len()),
+            format!(
+                "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                meta.len()
+            ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
         let (line, col) = crate::diagnostic::line_col(&prefix, valid);
         let mut text = prefix;
-        text.push_str(&String::from_utf8_lossy(&bytes[valid..(valid + 80).min(bytes.len())]));
+        text.push_str(&String::from_utf8_lossy(
+            &bytes[valid..(valid + 80).min(bytes.len())],
+        ));
         Diagnostic::error("encoding", shown, "file is not valid UTF-8").at(&text, line, col)
     })
 }
@@ -225,7 +245,11 @@ pub fn slug_of(name: &str) -> String {
     let stem = name.strip_suffix(".md").unwrap_or(name);
     let bytes = stem.as_bytes();
     let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits > 0 && digits < bytes.len() && (bytes[digits] == b'-' || bytes[digits] == b'_') && digits + 1 < bytes.len() {
+    if digits > 0
+        && digits < bytes.len()
+        && (bytes[digits] == b'-' || bytes[digits] == b'_')
+        && digits + 1 < bytes.len()
+    {
         stem[digits + 1..].to_owned()
     } else {
         stem.to_owned()
@@ -251,18 +275,22 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
     };
     // Parents: a page's section is its own folder; a section's parent is
     // the folder above its own.
-    for i in 0..pages.len() {
-        if i == home {
+    for page in pages.iter_mut() {
+        if page.id == home {
             continue;
         }
-        let folder = parent_dir(&pages[i].source);
-        let parent_key = if pages[i].is_section { parent_dir(folder) } else { folder };
+        let folder = parent_dir(&page.source);
+        let parent_key = if page.is_section {
+            parent_dir(folder)
+        } else {
+            folder
+        };
         match section_of_dir.get(parent_key) {
-            Some(&p) => pages[i].parent = Some(p),
+            Some(&p) => page.parent = Some(p),
             None => {
                 diags.push(Diagnostic::error(
                     "missing-section",
-                    pages[i].file.clone(),
+                    page.file.clone(),
                     format!(
                         "folder `content/{parent_key}` has no {SECTION_FILE}; every folder of pages is a section and needs one for its title"
                     ),
@@ -282,7 +310,12 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
     }
     for list in &mut children {
         list.sort_by(|&a, &b| {
-            let key = |id: usize| (pages[id].front.weight.unwrap_or(0), pages[id].source.as_str());
+            let key = |id: usize| {
+                (
+                    pages[id].front.weight.unwrap_or(0),
+                    pages[id].source.as_str(),
+                )
+            };
             key(a).cmp(&key(b))
         });
     }
@@ -300,7 +333,11 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
                 Diagnostic::error(
                     "duplicate-slug",
                     p.file.clone(),
-                    format!("this page and {} are both published as `{}`", pages[other].file.display(), p.url),
+                    format!(
+                        "this page and {} are both published as `{}`",
+                        pages[other].file.display(),
+                        p.url
+                    ),
                 )
                 .with_note("give one of them a different `slug` in its front matter"),
             );
@@ -312,7 +349,13 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
         return None;
     }
     let by_source = pages.iter().map(|p| (p.source.clone(), p.id)).collect();
-    Some(Course { pages, home, order, warnings: Vec::new(), by_source })
+    Some(Course {
+        pages,
+        home,
+        order,
+        warnings: Vec::new(),
+        by_source,
+    })
 }
 
 fn assign(pages: &mut [Page], id: usize, dir: &str, depth: usize, order: &mut Vec<usize>) {
@@ -320,17 +363,13 @@ fn assign(pages: &mut [Page], id: usize, dir: &str, depth: usize, order: &mut Ve
     order.push(id);
     let children = pages[id].children.clone();
     for child in children {
-        let slug = pages[child]
-            .front
-            .slug
-            .clone()
-            .unwrap_or_else(|| {
-                if pages[child].is_section {
-                    slug_of(last_segment(parent_dir(&pages[child].source)))
-                } else {
-                    slug_of(last_segment(&pages[child].source))
-                }
-            });
+        let slug = pages[child].front.slug.clone().unwrap_or_else(|| {
+            if pages[child].is_section {
+                slug_of(last_segment(parent_dir(&pages[child].source)))
+            } else {
+                slug_of(last_segment(&pages[child].source))
+            }
+        });
         if pages[child].is_section {
             let sub = format!("{dir}{slug}/");
             pages[child].url = format!("{sub}index.html");
@@ -374,7 +413,11 @@ mod tests {
             source: source.to_owned(),
             file: PathBuf::from(format!("content/{source}")),
             text: String::new(),
-            front: FrontMatter { title: source.to_owned(), weight, ..Default::default() },
+            front: FrontMatter {
+                title: source.to_owned(),
+                weight,
+                ..Default::default()
+            },
             body_offset: 0,
             url: String::new(),
             parent: None,
@@ -398,7 +441,18 @@ mod tests {
         let c = build_tree(pages, &mut diags).unwrap();
         assert!(diags.is_empty());
         let urls: Vec<_> = c.order.iter().map(|&i| c.pages[i].url.as_str()).collect();
-        assert_eq!(urls, ["index.html", "a/index.html", "a/z.html", "a/w.html", "b/index.html", "b/x.html", "b/y.html"]);
+        assert_eq!(
+            urls,
+            [
+                "index.html",
+                "a/index.html",
+                "a/z.html",
+                "a/w.html",
+                "b/index.html",
+                "b/x.html",
+                "b/y.html"
+            ]
+        );
     }
 
     #[test]

@@ -30,10 +30,18 @@ pub fn dir_of(path: &str) -> &str {
 pub fn relative_url(from: &str, to: &str) -> String {
     let from_dir: Vec<&str> = dir_of(from).split('/').filter(|s| !s.is_empty()).collect();
     let to_parts: Vec<&str> = to.split('/').collect();
-    let common = from_dir.iter().zip(to_parts.iter()).take_while(|(a, b)| a == b).count();
+    let common = from_dir
+        .iter()
+        .zip(to_parts.iter())
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut out = "../".repeat(from_dir.len() - common);
     out.push_str(&to_parts[common..].join("/"));
-    if out.is_empty() { to_parts.last().copied().unwrap_or("").to_owned() } else { out }
+    if out.is_empty() {
+        to_parts.last().copied().unwrap_or("").to_owned()
+    } else {
+        out
+    }
 }
 
 /// The relative path from a page to the site root: `""`, `"../"`, …
@@ -51,7 +59,9 @@ pub fn is_external(dest: &str) -> bool {
         Some(i) => {
             let scheme = &dest[..i];
             !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
                 && !dest[..i].contains('/')
         }
         None => false,
@@ -64,7 +74,10 @@ mod tests {
 
     #[test]
     fn resolves_relative_paths() {
-        assert_eq!(resolve("a/b", "../c/_index.md").as_deref(), Some("a/c/_index.md"));
+        assert_eq!(
+            resolve("a/b", "../c/_index.md").as_deref(),
+            Some("a/c/_index.md")
+        );
         assert_eq!(resolve("a", "./x.md").as_deref(), Some("a/x.md"));
         assert_eq!(resolve("", "../x.md"), None);
         assert_eq!(resolve("a/b", "/img/x.svg").as_deref(), Some("img/x.svg"));

@@ -12,7 +12,9 @@ pub mod links;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
 
 use crate::content::{Course, Page};
@@ -86,7 +88,13 @@ pub struct BlockPlace<'a> {
 /// Extension point for fenced blocks and `{{#name args}}` directives.
 pub trait BlockHandler: Sync {
     /// Renders a fenced code block; `None` falls back to plain highlighting.
-    fn code_block(&self, place: BlockPlace<'_>, lang: &str, info: &str, text: &str) -> Option<BlockOutput>;
+    fn code_block(
+        &self,
+        place: BlockPlace<'_>,
+        lang: &str,
+        info: &str,
+        text: &str,
+    ) -> Option<BlockOutput>;
     /// Renders a directive alone in its paragraph; `None` leaves the text as it is.
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput>;
 }
@@ -139,14 +147,24 @@ pub fn slugify(text: &str) -> String {
 pub fn parse_directive(text: &str) -> Option<(&str, &str)> {
     let inner = text.trim().strip_prefix("{{#")?.strip_suffix("}}")?.trim();
     let (name, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return None;
     }
     Some((name, args.trim()))
 }
 
 /// Renders a code block as a figure with a copy button; `lang` selects the grammar.
-pub fn code_figure(highlighter: &HighlightCache, lang: &str, text: &str, title: Option<&str>, extra_class: &str) -> String {
+pub fn code_figure(
+    highlighter: &HighlightCache,
+    lang: &str,
+    text: &str,
+    title: Option<&str>,
+    extra_class: &str,
+) -> String {
     let code = highlighter.highlight(text, lang);
     let mut html = String::with_capacity(code.len() + 256);
     html.push_str("<figure class=\"code-block");
@@ -160,7 +178,9 @@ pub fn code_figure(highlighter: &HighlightCache, lang: &str, text: &str, title: 
         html.push_str(&escape_html(t));
         html.push_str("</figcaption>");
     }
-    html.push_str("<button type=\"button\" class=\"copy\" aria-label=\"Copy code\" hidden>Copy</button>");
+    html.push_str(
+        "<button type=\"button\" class=\"copy\" aria-label=\"Copy code\" hidden>Copy</button>",
+    );
     let class_lang = escape_html(&lang.to_ascii_lowercase());
     html.push_str("<pre class=\"hl\"><code");
     if !lang.is_empty() {
@@ -179,7 +199,9 @@ impl<'a> PageRenderer<'a> {
         let body = page.body();
         let text = &page.text;
         let base = page.body_offset;
-        let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, parser_options()).into_offset_iter().collect();
+        let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, parser_options())
+            .into_offset_iter()
+            .collect();
         let mut st = State::new(page);
         let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
         let pos = |offset: usize| line_col(text, base + offset);
@@ -191,21 +213,43 @@ impl<'a> PageRenderer<'a> {
             let (ev, range) = &events[i];
             match ev {
                 Event::Start(Tag::Paragraph) => {
-                    if let Some(end) = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Paragraph))) {
+                    if let Some(end) =
+                        find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Paragraph)))
+                    {
                         let inner = &events[i + 1..end];
-                        if !inner.is_empty() && inner.iter().all(|(e, _)| matches!(e, Event::Text(_))) {
-                            let joined: String = inner.iter().map(|(e, _)| if let Event::Text(t) = e { t.as_ref() } else { "" }).collect();
+                        if !inner.is_empty()
+                            && inner.iter().all(|(e, _)| matches!(e, Event::Text(_)))
+                        {
+                            let joined: String = inner
+                                .iter()
+                                .map(|(e, _)| {
+                                    if let Event::Text(t) = e {
+                                        t.as_ref()
+                                    } else {
+                                        ""
+                                    }
+                                })
+                                .collect();
                             if let Some((name, args)) = parse_directive(&joined) {
                                 let (line, col) = pos(range.start);
-                                let place = BlockPlace { page, highlighter: self.highlighter, line, col };
+                                let place = BlockPlace {
+                                    page,
+                                    highlighter: self.highlighter,
+                                    line,
+                                    col,
+                                };
                                 if let Some(o) = self.blocks.directive(place, name, args) {
                                     st.absorb(o, &mut out);
                                     i = end + 1;
                                     continue;
                                 }
                                 st.diags.push(
-                                    Diagnostic::error("unknown-directive", &page.file, format!("unknown directive `{{{{#{name}}}}}`"))
-                                        .at(text, line, col),
+                                    Diagnostic::error(
+                                        "unknown-directive",
+                                        &page.file,
+                                        format!("unknown directive `{{{{#{name}}}}}`"),
+                                    )
+                                    .at(text, line, col),
                                 );
                             }
                         }
@@ -213,17 +257,25 @@ impl<'a> PageRenderer<'a> {
                     out.push(ev.clone());
                 }
                 Event::Start(Tag::Heading { level, id, .. }) => {
-                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Heading(_)))).unwrap_or(events.len() - 1);
+                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Heading(_))))
+                        .unwrap_or(events.len() - 1);
                     let inner: Vec<Event<'_>> = events[i + 1..end]
                         .iter()
                         .map(|(e, r)| self.rewrite_inline(e.clone(), r, page, &pos, &mut st))
                         .collect();
                     let plain = plain_text(&inner);
-                    let wanted = id.as_ref().map(|s| s.to_string()).unwrap_or_else(|| slugify(&plain));
+                    let wanted = id
+                        .as_ref()
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| slugify(&plain));
                     let id = st.unique_id(wanted);
                     let lvl = heading_number(*level);
                     if lvl == 2 || lvl == 3 {
-                        st.toc.push(TocEntry { level: lvl, id: id.clone(), title: plain.clone() });
+                        st.toc.push(TocEntry {
+                            level: lvl,
+                            id: id.clone(),
+                            title: plain.clone(),
+                        });
                         st.new_section(&id, &plain);
                     }
                     let mut inner_html = String::new();
@@ -236,61 +288,94 @@ impl<'a> PageRenderer<'a> {
                     continue;
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
-                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::CodeBlock))).unwrap_or(events.len() - 1);
-                    let code: String = events[i + 1..end].iter().map(|(e, _)| if let Event::Text(t) = e { t.as_ref() } else { "" }).collect();
+                    let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::CodeBlock)))
+                        .unwrap_or(events.len() - 1);
+                    let code: String = events[i + 1..end]
+                        .iter()
+                        .map(|(e, _)| {
+                            if let Event::Text(t) = e {
+                                t.as_ref()
+                            } else {
+                                ""
+                            }
+                        })
+                        .collect();
                     let info = match kind {
                         CodeBlockKind::Fenced(info) => info.to_string(),
                         CodeBlockKind::Indented => String::new(),
                     };
                     let lang = info.split_whitespace().next().unwrap_or("").to_owned();
                     let (fence_line, fence_col) = pos(range.start);
-                    let content_line = if matches!(kind, CodeBlockKind::Fenced(_)) { fence_line + 1 } else { fence_line };
-                    let place = BlockPlace { page, highlighter: self.highlighter, line: content_line, col: fence_col };
+                    let content_line = if matches!(kind, CodeBlockKind::Fenced(_)) {
+                        fence_line + 1
+                    } else {
+                        fence_line
+                    };
+                    let place = BlockPlace {
+                        page,
+                        highlighter: self.highlighter,
+                        line: content_line,
+                        col: fence_col,
+                    };
                     match self.blocks.code_block(place, &lang, &info, &code) {
                         Some(o) => st.absorb(o, &mut out),
                         None => {
                             st.section().code.push_str(&code);
-                            out.push(Event::Html(CowStr::from(code_figure(self.highlighter, &lang, &code, None, ""))));
+                            out.push(Event::Html(CowStr::from(code_figure(
+                                self.highlighter,
+                                &lang,
+                                &code,
+                                None,
+                                "",
+                            ))));
                         }
                     }
                     i = end + 1;
                     continue;
                 }
-                Event::Start(Tag::BlockQuote(kind)) => {
-                    match kind {
-                        Some(k) => {
-                            let (class, label) = alert_kind(*k);
-                            out.push(Event::Html(CowStr::from(format!(
+                Event::Start(Tag::BlockQuote(kind)) => match kind {
+                    Some(k) => {
+                        let (class, label) = alert_kind(*k);
+                        out.push(Event::Html(CowStr::from(format!(
                                 "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{label}</p>\n"
                             ))));
-                            quote_closers.push("</div>\n");
-                        }
-                        None => {
-                            if let Some((marker, title, next, reopen)) = exercise_marker(&events, i, body) {
-                                if marker == "EXERCISE" {
-                                    let title = if title.is_empty() { String::new() } else { format!(": {}", escape_html(&title)) };
-                                    out.push(Event::Html(CowStr::from(format!(
+                        quote_closers.push("</div>\n");
+                    }
+                    None => {
+                        if let Some((marker, title, next, reopen)) =
+                            exercise_marker(&events, i, body)
+                        {
+                            if marker == "EXERCISE" {
+                                let title = if title.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {}", escape_html(&title))
+                                };
+                                out.push(Event::Html(CowStr::from(format!(
                                         "<section class=\"exercise\" aria-label=\"Exercise\"><p class=\"exercise-title\"><strong>Exercise</strong>{title}</p>\n"
                                     ))));
-                                    quote_closers.push("</section>\n");
+                                quote_closers.push("</section>\n");
+                            } else {
+                                let summary = if title.is_empty() {
+                                    "Show the solution".to_owned()
                                 } else {
-                                    let summary = if title.is_empty() { "Show the solution".to_owned() } else { escape_html(&title) };
-                                    out.push(Event::Html(CowStr::from(format!(
-                                        "<details class=\"solution\"><summary>{summary}</summary>\n"
-                                    ))));
-                                    quote_closers.push("</details>\n");
-                                }
-                                if reopen {
-                                    out.push(Event::Start(Tag::Paragraph));
-                                }
-                                i = next;
-                                continue;
+                                    escape_html(&title)
+                                };
+                                out.push(Event::Html(CowStr::from(format!(
+                                    "<details class=\"solution\"><summary>{summary}</summary>\n"
+                                ))));
+                                quote_closers.push("</details>\n");
                             }
-                            out.push(ev.clone());
-                            quote_closers.push("");
+                            if reopen {
+                                out.push(Event::Start(Tag::Paragraph));
+                            }
+                            i = next;
+                            continue;
                         }
+                        out.push(ev.clone());
+                        quote_closers.push("");
                     }
-                }
+                },
                 Event::End(TagEnd::BlockQuote(_)) => match quote_closers.pop() {
                     Some("") | None => out.push(ev.clone()),
                     Some(close) => out.push(Event::Html(CowStr::from(close))),
@@ -331,21 +416,48 @@ impl<'a> PageRenderer<'a> {
         st: &mut State<'_>,
     ) -> Event<'e> {
         match ev {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let (line, col) = pos(range.start);
                 let dest = self.rewrite_link(&dest_url, page, line, col, st);
-                Event::Start(Tag::Link { link_type, dest_url: CowStr::from(dest), title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: CowStr::from(dest),
+                    title,
+                    id,
+                })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let (line, col) = pos(range.start);
                 let dest = self.rewrite_asset(&dest_url, page, line, col, st);
-                Event::Start(Tag::Image { link_type, dest_url: CowStr::from(dest), title, id })
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(dest),
+                    title,
+                    id,
+                })
             }
             other => other,
         }
     }
 
-    fn rewrite_link(&self, dest: &str, page: &Page, line: usize, col: usize, st: &mut State<'_>) -> String {
+    fn rewrite_link(
+        &self,
+        dest: &str,
+        page: &Page,
+        line: usize,
+        col: usize,
+        st: &mut State<'_>,
+    ) -> String {
         if dest.is_empty() || links::is_external(dest) {
             return dest.to_owned();
         }
@@ -366,8 +478,12 @@ impl<'a> PageRenderer<'a> {
         let base = links::dir_of(&page.source);
         let Some(target_source) = links::resolve(base, path) else {
             st.diags.push(
-                Diagnostic::error("broken-link", &page.file, format!("link `{dest}` points above content/"))
-                    .at(&page.text, line, col),
+                Diagnostic::error(
+                    "broken-link",
+                    &page.file,
+                    format!("link `{dest}` points above content/"),
+                )
+                .at(&page.text, line, col),
             );
             return dest.to_owned();
         };
@@ -401,7 +517,14 @@ impl<'a> PageRenderer<'a> {
     }
 
     /// Site-root paths (`/img/x.svg`) become relative; they must exist.
-    fn rewrite_asset(&self, dest: &str, page: &Page, line: usize, col: usize, st: &mut State<'_>) -> String {
+    fn rewrite_asset(
+        &self,
+        dest: &str,
+        page: &Page,
+        line: usize,
+        col: usize,
+        st: &mut State<'_>,
+    ) -> String {
         if links::is_external(dest) || dest.starts_with('#') {
             return dest.to_owned();
         }
@@ -412,8 +535,12 @@ impl<'a> PageRenderer<'a> {
         if let Some(abs) = path.strip_prefix('/') {
             if !(self.asset_exists)(abs) {
                 st.diags.push(
-                    Diagnostic::error("missing-asset", &page.file, format!("`{path}` is not in static/ or the theme"))
-                        .at(&page.text, line, col),
+                    Diagnostic::error(
+                        "missing-asset",
+                        &page.file,
+                        format!("`{path}` is not in static/ or the theme"),
+                    )
+                    .at(&page.text, line, col),
                 );
             }
             return format!("{}{abs}{suffix}", links::root_of(&page.url));
@@ -449,7 +576,11 @@ impl<'p> State<'p> {
     }
 
     fn unique_id(&mut self, wanted: String) -> String {
-        let wanted = if wanted.is_empty() { "section".to_owned() } else { wanted };
+        let wanted = if wanted.is_empty() {
+            "section".to_owned()
+        } else {
+            wanted
+        };
         let mut id = wanted.clone();
         loop {
             let n = self.used_ids.entry(id.clone()).or_insert(0);
@@ -468,7 +599,11 @@ impl<'p> State<'p> {
     }
 
     fn new_section(&mut self, anchor: &str, heading: &str) {
-        self.sections.push(SectionText { anchor: anchor.to_owned(), heading: heading.to_owned(), ..Default::default() });
+        self.sections.push(SectionText {
+            anchor: anchor.to_owned(),
+            heading: heading.to_owned(),
+            ..Default::default()
+        });
     }
 
     fn add_prose(&mut self, text: &str) {
@@ -493,17 +628,37 @@ impl<'p> State<'p> {
         for (anchor, line, col) in std::mem::take(&mut self.local_anchors) {
             if !ids.contains(&anchor) && !html.contains(&format!("id=\"{anchor}\"")) {
                 self.diags.push(
-                    Diagnostic::error("broken-anchor", &self.page.file, format!("no heading with id `{anchor}` on this page"))
-                        .at(&self.page.text, line, col),
+                    Diagnostic::error(
+                        "broken-anchor",
+                        &self.page.file,
+                        format!("no heading with id `{anchor}` on this page"),
+                    )
+                    .at(&self.page.text, line, col),
                 );
             }
         }
-        let sections = self.sections.into_iter().filter(|s| !(s.anchor.is_empty() && s.prose.is_empty() && s.code.is_empty())).collect();
-        Rendered { html, toc: self.toc, ids, anchor_refs: self.anchor_refs, diagnostics: self.diags, words: self.words, sections }
+        let sections = self
+            .sections
+            .into_iter()
+            .filter(|s| !(s.anchor.is_empty() && s.prose.is_empty() && s.code.is_empty()))
+            .collect();
+        Rendered {
+            html,
+            toc: self.toc,
+            ids,
+            anchor_refs: self.anchor_refs,
+            diagnostics: self.diags,
+            words: self.words,
+            sections,
+        }
     }
 }
 
-fn find_end(events: &[(Event<'_>, Range<usize>)], start: usize, is_end: impl Fn(&Event<'_>) -> bool) -> Option<usize> {
+fn find_end(
+    events: &[(Event<'_>, Range<usize>)],
+    start: usize,
+    is_end: impl Fn(&Event<'_>) -> bool,
+) -> Option<usize> {
     (start + 1..events.len()).find(|&j| is_end(&events[j].0))
 }
 
@@ -544,7 +699,11 @@ fn alert_kind(k: BlockQuoteKind) -> (&'static str, &'static str) {
 /// Returns the marker, the title on the marker's line, the index of the
 /// event to continue from (past the title), and whether the paragraph goes
 /// on after the title line (so it must be reopened).
-fn exercise_marker(events: &[(Event<'_>, Range<usize>)], quote: usize, body: &str) -> Option<(&'static str, String, usize, bool)> {
+fn exercise_marker(
+    events: &[(Event<'_>, Range<usize>)],
+    quote: usize,
+    body: &str,
+) -> Option<(&'static str, String, usize, bool)> {
     let (Event::Start(Tag::Paragraph), r) = events.get(quote + 1)? else {
         return None;
     };
@@ -563,11 +722,17 @@ fn exercise_marker(events: &[(Event<'_>, Range<usize>)], quote: usize, body: &st
             Event::Text(t) | Event::Code(t) => title.push_str(t),
             Event::SoftBreak | Event::HardBreak => {
                 // The body continues in the same paragraph.
-                let title = title.trim_start_matches(&format!("[!{marker}]")[..]).trim().to_owned();
+                let title = title
+                    .trim_start_matches(&format!("[!{marker}]")[..])
+                    .trim()
+                    .to_owned();
                 return Some((marker, title, j + 1, true));
             }
             Event::End(TagEnd::Paragraph) => {
-                let title = title.trim_start_matches(&format!("[!{marker}]")[..]).trim().to_owned();
+                let title = title
+                    .trim_start_matches(&format!("[!{marker}]")[..])
+                    .trim()
+                    .to_owned();
                 return Some((marker, title, j + 1, false));
             }
             _ => {}
@@ -583,14 +748,20 @@ mod tests {
 
     #[test]
     fn slugify_like_github() {
-        assert_eq!(slugify("NodePort and LoadBalancer"), "nodeport-and-loadbalancer");
+        assert_eq!(
+            slugify("NodePort and LoadBalancer"),
+            "nodeport-and-loadbalancer"
+        );
         assert_eq!(slugify("What's `kubectl`?"), "whats-kubectl");
         assert_eq!(slugify("  Pods & Services "), "pods--services");
     }
 
     #[test]
     fn directives_parse() {
-        assert_eq!(parse_directive("{{#example a/b.yaml lines=1-3}}"), Some(("example", "a/b.yaml lines=1-3")));
+        assert_eq!(
+            parse_directive("{{#example a/b.yaml lines=1-3}}"),
+            Some(("example", "a/b.yaml lines=1-3"))
+        );
         assert_eq!(parse_directive("{{#glossary}}"), Some(("glossary", "")));
         assert_eq!(parse_directive("{{ not }}"), None);
     }

@@ -15,12 +15,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::blocks::CourseBlocks;
 use crate::config::Config;
 use crate::content::{self, Course, LoadOptions, Page};
 use crate::diagnostic::Diagnostic;
 use crate::highlight::HighlightCache;
 use crate::markdown::links::{relative_url, root_of};
-use crate::blocks::CourseBlocks;
 use crate::markdown::{PageRenderer, Rendered, TocEntry};
 use crate::theme::Theme;
 
@@ -67,13 +67,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         None => (opts.root.join(&config.build.output_dir), false),
     };
     output::check_destination(&opts.root, &out, explicit).map_err(|d| vec![d])?;
-    let cache_path = opts.root.join(&config.build.cache_dir).join("highlight.bin");
+    let cache_path = opts
+        .root
+        .join(&config.build.cache_dir)
+        .join("highlight.bin");
     let cache = HighlightCache::load(&cache_path);
     let site = render_site(opts, &config, &cache)?;
     let staging = output::Staging::new(&out).map_err(|e| vec![io_error(&out, e)])?;
     site.files
         .par_iter()
-        .map(|(rel, bytes)| staging.write(rel, bytes).map_err(|e| io_error(&out.join(rel), e)))
+        .map(|(rel, bytes)| {
+            staging
+                .write(rel, bytes)
+                .map_err(|e| io_error(&out.join(rel), e))
+        })
         .collect::<Result<Vec<()>, Diagnostic>>()
         .map_err(|d| vec![d])?;
     staging.commit().map_err(|e| vec![io_error(&out, e)])?;
@@ -129,8 +136,17 @@ struct PageContext<'a> {
 
 /// Renders the whole course into memory. Every error of the build is
 /// collected and returned together.
-pub fn render_site(opts: &BuildOptions, config: &Config, cache: &HighlightCache) -> Result<SiteFiles, Vec<Diagnostic>> {
-    let course = content::load(&opts.root, LoadOptions { drafts: opts.drafts || config.build.drafts })?;
+pub fn render_site(
+    opts: &BuildOptions,
+    config: &Config,
+    cache: &HighlightCache,
+) -> Result<SiteFiles, Vec<Diagnostic>> {
+    let course = content::load(
+        &opts.root,
+        LoadOptions {
+            drafts: opts.drafts || config.build.drafts,
+        },
+    )?;
     let theme = Theme::load(&opts.root)?;
     let tera = theme.tera()?;
     let handler = CourseBlocks::new(&opts.root, config)?;
@@ -149,8 +165,17 @@ fn render_with(
 ) -> Result<SiteFiles, Vec<Diagnostic>> {
     let mut diags: Vec<Diagnostic> = course.warnings.clone();
     let asset_exists = |p: &str| theme.assets.contains_key(p);
-    let renderer = PageRenderer { course, highlighter: cache, asset_exists: &asset_exists, blocks: handler };
-    let rendered: Vec<Rendered> = course.pages.par_iter().map(|p| renderer.render(p)).collect();
+    let renderer = PageRenderer {
+        course,
+        highlighter: cache,
+        asset_exists: &asset_exists,
+        blocks: handler,
+    };
+    let rendered: Vec<Rendered> = course
+        .pages
+        .par_iter()
+        .map(|p| renderer.render(p))
+        .collect();
     for r in &rendered {
         diags.extend(r.diagnostics.iter().cloned());
     }
@@ -197,24 +222,48 @@ fn render_with(
                 .collect();
             let pc = PageContext {
                 title: &page.front.title,
-                description: page.front.description.clone().or_else(|| config.book.description.clone()).unwrap_or_default(),
+                description: page
+                    .front
+                    .description
+                    .clone()
+                    .or_else(|| config.book.description.clone())
+                    .unwrap_or_default(),
                 url: &page.url,
-                permalink: config.book.base_url.as_ref().map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
+                permalink: config
+                    .book
+                    .base_url
+                    .as_ref()
+                    .map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
                 content: &r.html,
                 toc: &r.toc,
                 is_section: page.is_section,
                 objectives: &page.front.objectives,
-                prerequisites: prereqs.get(&page.id).map(|v| v.iter().map(|&t| nav::NavLink {
-                    title: course.pages[t].front.title.clone(),
-                    url: relative_url(&page.url, &course.pages[t].url),
-                }).collect()).unwrap_or_default(),
+                prerequisites: prereqs
+                    .get(&page.id)
+                    .map(|v| {
+                        v.iter()
+                            .map(|&t| nav::NavLink {
+                                title: course.pages[t].front.title.clone(),
+                                url: relative_url(&page.url, &course.pages[t].url),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 reading_time: reading_time(page, r.words),
-                edit_url: config.book.edit_url.as_ref().map(|t| t.replace("{path}", &page.file.display().to_string())),
+                edit_url: config
+                    .book
+                    .edit_url
+                    .as_ref()
+                    .map(|t| t.replace("{path}", &page.file.display().to_string())),
                 children,
                 extra: &page.front.extra,
             };
             ctx.insert("page", &pc);
-            let template = if page.is_section { "section.html" } else { "page.html" };
+            let template = if page.is_section {
+                "section.html"
+            } else {
+                "page.html"
+            };
             tera.render(template, &ctx)
                 .map(|html| (page.url.clone(), html.into_bytes()))
                 .map_err(|e| theme.template_error(&e, Some(template)))
@@ -228,7 +277,10 @@ fn render_with(
                 files.insert(url, html);
             }
             Err(d) => {
-                if !template_errors.iter().any(|e: &Diagnostic| e.message == d.message) {
+                if !template_errors
+                    .iter()
+                    .any(|e: &Diagnostic| e.message == d.message)
+                {
                     template_errors.push(d);
                 }
             }
@@ -246,7 +298,10 @@ fn render_with(
     ctx.insert("prev", &None::<nav::NavLink>);
     ctx.insert("next", &None::<nav::NavLink>);
     ctx.insert("live_reload", &inject);
-    ctx.insert("page", &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }));
+    ctx.insert(
+        "page",
+        &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
+    );
     match tera.render("404.html", &ctx) {
         Ok(html) => {
             files.insert("404.html".to_owned(), html.into_bytes());
@@ -254,8 +309,11 @@ fn render_with(
         Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
     }
     if let Some(base) = &config.book.base_url {
-        let entries: Vec<String> =
-            course.order.iter().map(|&id| format!("{}/{}", base.trim_end_matches('/'), course.pages[id].url)).collect();
+        let entries: Vec<String> = course
+            .order
+            .iter()
+            .map(|&id| format!("{}/{}", base.trim_end_matches('/'), course.pages[id].url))
+            .collect();
         let mut ctx = tera::Context::new();
         ctx.insert("entries", &entries);
         match tera.render("sitemap.xml", &ctx) {
@@ -276,25 +334,39 @@ fn render_with(
         }
         files.insert(path.clone(), bytes.clone());
     }
-    files.insert(format!("{}/highlight.css", crate::theme::ASSET_DIR), crate::highlight::stylesheet().into_bytes());
+    files.insert(
+        format!("{}/highlight.css", crate::theme::ASSET_DIR),
+        crate::highlight::stylesheet().into_bytes(),
+    );
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
 
     crate::diagnostic::sort(&mut diags);
-    let has_errors = diags.iter().any(Diagnostic::is_error) || (opts.deny_warnings || config.build.deny_warnings) && !diags.is_empty();
+    let has_errors = diags.iter().any(Diagnostic::is_error)
+        || (opts.deny_warnings || config.build.deny_warnings) && !diags.is_empty();
     if has_errors {
         return Err(diags);
     }
-    Ok(SiteFiles { files, warnings: diags, pages: course.pages.len() })
+    Ok(SiteFiles {
+        files,
+        warnings: diags,
+        pages: course.pages.len(),
+    })
 }
 
 /// Checks every `page.md#anchor` link against the ids the target page got.
 fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnostic>) {
-    let by_url: HashMap<&str, usize> = course.pages.iter().map(|p| (p.url.as_str(), p.id)).collect();
+    let by_url: HashMap<&str, usize> = course
+        .pages
+        .iter()
+        .map(|p| (p.url.as_str(), p.id))
+        .collect();
     for (page, r) in course.pages.iter().zip(rendered) {
         for a in &r.anchor_refs {
-            let Some(&target) = by_url.get(a.target_url.as_str()) else { continue };
+            let Some(&target) = by_url.get(a.target_url.as_str()) else {
+                continue;
+            };
             if !rendered[target].ids.contains(&a.anchor) {
                 let mut d = Diagnostic::error(
                     "broken-anchor",
@@ -302,7 +374,10 @@ fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnos
                     format!("{} has no heading with id `{}`", a.target_file, a.anchor),
                 )
                 .at(&page.text, a.line, a.col);
-                if let Some(best) = crate::config::closest(&a.anchor, rendered[target].ids.iter().map(String::as_str)) {
+                if let Some(best) = crate::config::closest(
+                    &a.anchor,
+                    rendered[target].ids.iter().map(String::as_str),
+                ) {
                     d = d.with_note(format!("did you mean `#{best}`?"));
                 }
                 diags.push(d);
@@ -312,19 +387,27 @@ fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnos
 }
 
 /// Front matter `prerequisites` are source paths like links; they must exist.
-fn resolve_prerequisites(course: &Course, diags: &mut Vec<Diagnostic>) -> HashMap<usize, Vec<usize>> {
+fn resolve_prerequisites(
+    course: &Course,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<usize, Vec<usize>> {
     let mut out = HashMap::new();
     for page in &course.pages {
         for pre in &page.front.prerequisites {
             let base = crate::markdown::links::dir_of(&page.source);
-            let target = crate::markdown::links::resolve(base, pre).and_then(|s| course.by_source(&s));
+            let target =
+                crate::markdown::links::resolve(base, pre).and_then(|s| course.by_source(&s));
             match target {
                 Some(t) => out.entry(page.id).or_insert_with(Vec::new).push(t.id),
                 None => {
                     let at = page.text.find(pre.as_str()).unwrap_or(0);
                     diags.push(
-                        Diagnostic::error("broken-link", page.file.clone(), format!("prerequisite `{pre}` is not a page"))
-                            .at_offset(&page.text, at),
+                        Diagnostic::error(
+                            "broken-link",
+                            page.file.clone(),
+                            format!("prerequisite `{pre}` is not a page"),
+                        )
+                        .at_offset(&page.text, at),
                     );
                 }
             }

@@ -27,7 +27,14 @@ pub fn sidebar(course: &Course, current: PageId) -> String {
     let mut html = String::with_capacity(4096);
     html.push_str("<ul>");
     let home = &course.pages[course.home];
-    item(&mut html, here, &home.url, &home.front.title, current == course.home, home.id);
+    item(
+        &mut html,
+        here,
+        &home.url,
+        &home.front.title,
+        current == course.home,
+        home.id,
+    );
     html.push_str("</li>");
     for &child in &course.pages[course.home].children {
         entry(course, child, current, here, &open, &mut html);
@@ -36,7 +43,14 @@ pub fn sidebar(course: &Course, current: PageId) -> String {
     html
 }
 
-fn entry(course: &Course, id: PageId, current: PageId, here: &str, open: &[PageId], html: &mut String) {
+fn entry(
+    course: &Course,
+    id: PageId,
+    current: PageId,
+    here: &str,
+    open: &[PageId],
+    html: &mut String,
+) {
     let page = &course.pages[id];
     let is_open = page.is_section && open.contains(&id) && !page.children.is_empty();
     if is_open {
@@ -67,7 +81,11 @@ fn link(html: &mut String, here: &str, url: &str, title: &str, current: bool, _i
         "<a href=\"{}\" data-page=\"{}\"{}>{}</a>",
         escape_html(&relative_url(here, url)),
         escape_html(url),
-        if current { " aria-current=\"page\"" } else { "" },
+        if current {
+            " aria-current=\"page\""
+        } else {
+            ""
+        },
         escape_html(title)
     );
 }
@@ -78,7 +96,10 @@ pub fn breadcrumbs(course: &Course, id: PageId) -> Vec<NavLink> {
     course
         .ancestors(id)
         .into_iter()
-        .map(|a| NavLink { title: course.pages[a].front.title.clone(), url: relative_url(here, &course.pages[a].url) })
+        .map(|a| NavLink {
+            title: course.pages[a].front.title.clone(),
+            url: relative_url(here, &course.pages[a].url),
+        })
         .collect()
 }
 
@@ -88,7 +109,10 @@ pub fn prev_next(course: &Course, id: PageId) -> (Option<NavLink>, Option<NavLin
     let Some(pos) = course.position(id) else {
         return (None, None);
     };
-    let link = |p: PageId| NavLink { title: course.pages[p].front.title.clone(), url: relative_url(here, &course.pages[p].url) };
+    let link = |p: PageId| NavLink {
+        title: course.pages[p].front.title.clone(),
+        url: relative_url(here, &course.pages[p].url),
+    };
     let prev = pos.checked_sub(1).map(|i| link(course.order[i]));
     let next = course.order.get(pos + 1).map(|&p| link(p));
     (prev, next)

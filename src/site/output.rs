@@ -18,23 +18,38 @@ pub fn check_destination(root: &Path, out: &Path, explicit: bool) -> Result<(), 
     let out_c = canonical_maybe_missing(out);
     let refuse = |msg: String| Err(Diagnostic::error("output-dir", out.to_path_buf(), msg));
     if out_c == root_c {
-        return refuse("the output folder is the course root; choose a folder inside it such as `public`".into());
+        return refuse(
+            "the output folder is the course root; choose a folder inside it such as `public`"
+                .into(),
+        );
     }
     if root_c.starts_with(&out_c) {
-        return refuse("the output folder contains the course; choose a folder inside the course".into());
+        return refuse(
+            "the output folder contains the course; choose a folder inside the course".into(),
+        );
     }
     if out_c.join("content").exists() || out_c.join(crate::config::CONFIG_FILE).exists() {
-        return refuse("the output folder contains content/ or book.toml; it looks like a course, not a site".into());
+        return refuse(
+            "the output folder contains content/ or book.toml; it looks like a course, not a site"
+                .into(),
+        );
     }
     if !out_c.starts_with(&root_c) && !explicit {
-        return refuse("the output folder lies outside the course; name it with --dest to confirm".into());
+        return refuse(
+            "the output folder lies outside the course; name it with --dest to confirm".into(),
+        );
     }
     for protected in ["content", "templates", "static", "examples"] {
         if out_c.starts_with(root_c.join(protected)) {
-            return refuse(format!("the output folder is inside {protected}/, which holds the course's sources"));
+            return refuse(format!(
+                "the output folder is inside {protected}/, which holds the course's sources"
+            ));
         }
     }
-    if out_c.is_dir() && !out_c.join(MARKER).exists() && std::fs::read_dir(&out_c).is_ok_and(|mut d| d.next().is_some()) {
+    if out_c.is_dir()
+        && !out_c.join(MARKER).exists()
+        && std::fs::read_dir(&out_c).is_ok_and(|mut d| d.next().is_some())
+    {
         return refuse(format!(
             "{} exists, is not empty and was not written by kourse; kourse will not delete it",
             out.display()
@@ -48,7 +63,12 @@ fn canonical_maybe_missing(p: &Path) -> PathBuf {
         return c;
     }
     match (p.parent(), p.file_name()) {
-        (Some(parent), Some(name)) => canonical_maybe_missing(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }).join(name),
+        (Some(parent), Some(name)) => canonical_maybe_missing(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })
+        .join(name),
         _ => p.to_path_buf(),
     }
 }
@@ -68,10 +88,21 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent)?;
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
-        let dir = tempfile::Builder::new().prefix(&format!(".{name}.tmp-")).tempdir_in(&parent)?;
-        std::fs::write(dir.path().join(MARKER), b"This folder is written by kourse build and replaced whole on every build.\n")?;
-        Ok(Staging { dir, out: out.to_path_buf() })
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.tmp-"))
+            .tempdir_in(&parent)?;
+        std::fs::write(
+            dir.path().join(MARKER),
+            b"This folder is written by kourse build and replaced whole on every build.\n",
+        )?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -102,8 +133,14 @@ impl Staging {
 fn swap_in(staged: &Path, out: &Path) -> std::io::Result<()> {
     if out.exists() {
         let parent = staged.parent().unwrap_or(Path::new("."));
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let old = tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(parent)?.keep();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = tempfile::Builder::new()
+            .prefix(&format!(".{name}.old-"))
+            .tempdir_in(parent)?
+            .keep();
         // `old` exists as an empty folder; rename over it (allowed for an
         // empty destination folder on Unix).
         std::fs::rename(out, &old)?;
@@ -152,7 +189,10 @@ mod tests {
         s.commit().unwrap();
         assert!(!out.join("a/b.html").exists());
         assert_eq!(std::fs::read(out.join("c.html")).unwrap(), b"two");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }
 }
