@@ -5,3 +5,4 @@
 //! config → content → check → render → write.
 
 pub mod diagnostic;
+pub mod search;
