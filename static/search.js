@@ -41,6 +41,7 @@
   var LOAD_TIMEOUT_MS = 15000;
   var DEBOUNCE_MS = 60;
   var MAX_RESULTS = 10;
+  var MAX_COMPLETIONS = 16;
   var WORD = /[\p{Alphabetic}\p{N}]+/gu; // = Rust's char::is_alphanumeric runs
 
   // ----- loading index files via <script> -----
@@ -89,11 +90,19 @@
     for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
     return s;
   }
-  function keyOf(word) { return Array.from(word).slice(0, meta.k).join(""); }
+  // The shard of a word: its longest prefix that is a shard key.
+  function keyOf(word) {
+    var chars = Array.from(word);
+    for (var n = Math.min(meta.k, chars.length); n >= 1; n--) {
+      var key = chars.slice(0, n).join("");
+      if (shardKeys.has(key)) return key;
+    }
+    return "";
+  }
 
   var shards = {};
   function loadShard(key) {
-    if (!shardKeys.has(key)) return Promise.resolve(null);
+    if (!key || !shardKeys.has(key)) return Promise.resolve(null);
     if (shards[key]) return shards[key];
     shards[key] = load("t", key, "t/" + hex(key) + ".js").then(function (d) {
       if (!d) return null;
@@ -147,11 +156,17 @@
       var factor = new Map(); // local stem -> best match factor
       var set = function (g, f) { if (!(factor.get(g) >= f)) factor.set(g, f); };
       var prefixOk = typing && ti === toks.length - 1;
+      var pre = [];
       for (var i = 0; i < shard.w.length; i++) {
         var w = shard.w[i];
         if (w === t) set(shard.g[i], 1);
-        else if (prefixOk && w.length > t.length && w.lastIndexOf(t, 0) === 0) set(shard.g[i], 0.5 + 0.4 * t.length / w.length);
+        else if (prefixOk && w.length > t.length && w.lastIndexOf(t, 0) === 0) pre.push(i);
       }
+      // Completions of the word being typed: the most frequent few only.
+      pre.sort(function (a, b) { return (shard.p[shard.g[b]] || "").length - (shard.p[shard.g[a]] || "").length; });
+      pre.slice(0, MAX_COMPLETIONS).forEach(function (i) {
+        set(shard.g[i], 0.5 + 0.4 * t.length / shard.w[i].length);
+      });
       for (var j = 0; j < shard.s.length; j++) {
         var s = shard.s[j];
         if (s.length >= 3 && s !== t && ((t.lastIndexOf(s, 0) === 0 && t.length - s.length <= 4) ||
@@ -297,7 +312,7 @@
     var t0 = performance.now();
     return loadMeta().then(function (m) {
       if (!m) { setStatus("Search index unavailable."); return; }
-      var keys = Array.from(new Set(toks.map(keyOf)));
+      var keys = Array.from(new Set(toks.map(keyOf))).filter(Boolean);
       return Promise.all(keys.map(loadShard)).then(function (arr) {
         if (my !== seq) return;
         var loaded = {};

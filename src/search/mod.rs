@@ -9,8 +9,10 @@
 //! * `search/meta.js`, kind `"m"`: `{v, n, k, pages, shards}`: format version,
 //!   number of sections, shard key length, number of sections of each page
 //!   (section ids are global, in page order), and the shard keys that exist.
-//! * `search/t/<hex>.js`, kind `"t"`: one shard per key = the first `k`
-//!   characters of a word (hex of its UTF-8 bytes in the file name). Data
+//! * `search/t/<hex>.js`, kind `"t"`: one shard per key (hex of its UTF-8
+//!   bytes in the file name). Keys are word prefixes of 2 characters, or
+//!   longer where a 2-character shard would be too big; a word lives in the
+//!   shard of its longest prefix that is a key, `k` is the longest key. Data
 //!   `{w, g, s, p}`: `w` the corpus' words with that prefix, space-separated
 //!   and sorted; `g[i]` the stem group of word `i`; `s` the stems,
 //!   space-separated; `p[j]` the postings of stem `j`, a string of varints
@@ -83,8 +85,13 @@ impl Default for SearchOptions {
 
 /// Format version written to `meta.js`.
 pub const FORMAT_VERSION: u32 = 1;
-/// Shard key length in characters.
+/// Shard key length in characters: words are first grouped by their first
+/// `SHARD_KEY_CHARS`; a group over [`SHARD_SPLIT_BYTES`] is split by one more
+/// character, up to [`MAX_SHARD_KEY_CHARS`].
 pub const SHARD_KEY_CHARS: usize = 2;
+pub const MAX_SHARD_KEY_CHARS: usize = 5;
+/// Raw size above which a shard is split by a longer key.
+pub const SHARD_SPLIT_BYTES: usize = 64 * 1024;
 /// Words longer than this (hashes, base64 blobs) are not indexed.
 pub const MAX_WORD_CHARS: usize = 40;
 /// Snippet text kept per section, in characters.
@@ -239,11 +246,60 @@ pub fn shard_file_name(key: &str) -> String {
     s
 }
 
-/// The shard key of a word: its first [`SHARD_KEY_CHARS`] characters.
-pub fn shard_key(word: &str) -> &str {
-    match word.char_indices().nth(SHARD_KEY_CHARS) {
+/// The first `n` characters of a word.
+pub fn prefix(word: &str, n: usize) -> &str {
+    match word.char_indices().nth(n) {
         Some((i, _)) => &word[..i],
         None => word,
+    }
+}
+
+/// The shard holding `word`, given the shard keys in `meta.js`: its longest
+/// prefix that is a key (this is what search.js does).
+pub fn shard_for<'a>(word: &'a str, keys: &[String]) -> Option<&'a str> {
+    (1..=MAX_SHARD_KEY_CHARS)
+        .rev()
+        .map(|n| prefix(word, n))
+        .find(|p| keys.iter().any(|k| k == p))
+}
+
+/// Group `(word, stem)` pairs into shards: by `n`-character prefix, splitting
+/// groups whose postings exceed [`SHARD_SPLIT_BYTES`] by one more character.
+fn group_words<'a>(
+    list: Vec<(&'a str, u32)>,
+    n: usize,
+    encoded: &[String],
+    out: &mut BTreeMap<String, Vec<(&'a str, u32)>>,
+) {
+    let mut by_key: BTreeMap<&str, Vec<(&str, u32)>> = BTreeMap::new();
+    for (w, id) in list {
+        by_key.entry(prefix(w, n)).or_default().push((w, id));
+    }
+    for (key, group) in by_key {
+        let mut seen = std::collections::HashSet::new();
+        let size: usize = group
+            .iter()
+            .map(|(w, id)| {
+                w.len()
+                    + 3
+                    + if seen.insert(*id) {
+                        encoded[*id as usize].len() + 12
+                    } else {
+                        0
+                    }
+            })
+            .sum();
+        if size <= SHARD_SPLIT_BYTES || n >= MAX_SHARD_KEY_CHARS {
+            out.insert(key.to_string(), group);
+            continue;
+        }
+        // Words no longer than the key stay; the rest go one level down.
+        let (short, long): (Vec<_>, Vec<_>) =
+            group.into_iter().partition(|(w, _)| w.chars().count() <= n);
+        if !short.is_empty() {
+            out.insert(key.to_string(), short);
+        }
+        group_words(long, n + 1, encoded, out);
     }
 }
 
@@ -385,12 +441,8 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
 
     // Shards: words grouped by key, each shard with the stems its words use.
     let mut by_key: BTreeMap<String, Vec<(&str, u32)>> = BTreeMap::new();
-    for (w, &id) in &vocab {
-        by_key
-            .entry(shard_key(w).to_string())
-            .or_default()
-            .push((w.as_str(), id));
-    }
+    let all: Vec<(&str, u32)> = vocab.iter().map(|(w, &id)| (w.as_str(), id)).collect();
+    group_words(all, SHARD_KEY_CHARS, &encoded, &mut by_key);
     let mut keys = Vec::with_capacity(by_key.len());
     for (key, mut list) in by_key {
         list.sort_unstable();
@@ -427,7 +479,11 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
     let meta = Meta {
         v: FORMAT_VERSION,
         n: sections.len(),
-        k: SHARD_KEY_CHARS,
+        k: keys
+            .iter()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(SHARD_KEY_CHARS),
         pages,
         shards: &keys,
     };

@@ -46,9 +46,13 @@ fn file<'a>(files: &'a [(PathBuf, Vec<u8>)], path: &str) -> Option<&'a [u8]> {
 fn search(files: &[(PathBuf, Vec<u8>)], query: &str) -> Vec<String> {
     let (_, _, meta) = parse(file(files, "search/meta.js").unwrap());
     let n = meta["n"].as_u64().unwrap() as f32;
+    let keys: Vec<String> = serde_json::from_value(meta["shards"].clone()).unwrap();
     let mut scores: HashMap<u32, (u32, f32)> = HashMap::new();
     for word in words(query) {
-        let path = format!("search/t/{}", shard_file_name(shard_key(&word)));
+        let Some(key) = shard_for(&word, &keys) else {
+            continue;
+        };
+        let path = format!("search/t/{}", shard_file_name(key));
         let Some(bytes) = file(files, &path) else {
             continue;
         };
@@ -336,6 +340,42 @@ fn varints_round_trip() {
     assert_eq!(decode_varints(&s).unwrap(), values);
     assert_eq!(decode_varints("_"), None);
     assert_eq!(decode_varints("!"), None);
+}
+
+#[test]
+fn big_shards_are_split_by_longer_prefixes() {
+    // Many distinct "co…" words in many sections make the "co" shard big.
+    let docs: Vec<SearchDocument> = (0..400)
+        .map(|i| {
+            let prose: String = (0..300)
+                .map(|j| format!("co{}x{} ", (i * 7 + j) % 97, j % 13))
+                .collect();
+            doc(
+                &format!("p{i}.html"),
+                "Page",
+                vec![sec(
+                    "",
+                    "Page",
+                    &format!("{prose} cobalt container co"),
+                    "",
+                    &[],
+                )],
+            )
+        })
+        .collect();
+    let files = build_index(&docs, &SearchOptions::default());
+    let (_, _, meta) = parse(file(&files, "search/meta.js").unwrap());
+    let keys: Vec<String> = serde_json::from_value(meta["shards"].clone()).unwrap();
+    assert!(keys.iter().any(|k| k.chars().count() > 2), "{keys:?}");
+    assert!(meta["k"].as_u64().unwrap() > 2);
+    for (p, b) in &files {
+        if p.starts_with("search/t") {
+            assert!(b.len() < 3 * SHARD_SPLIT_BYTES, "{p:?} {}", b.len());
+        }
+    }
+    assert_eq!(search(&files, "container").len(), 400);
+    assert_eq!(search(&files, "cobalt").len(), 400);
+    assert_eq!(search(&files, "co").len(), 400);
 }
 
 #[test]
