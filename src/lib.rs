@@ -16,5 +16,6 @@ pub mod diagnostic;
 pub mod highlight;
 pub mod init;
 pub mod markdown;
+pub mod search;
 pub mod site;
 pub mod theme;
