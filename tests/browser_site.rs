@@ -18,7 +18,11 @@ fn built_course() -> tempfile::TempDir {
         "+++\ntitle = \"A second page\"\nweight = 20\n+++\n## Next steps\n\nMore.\n",
     )
     .unwrap();
-    kourse::site::build(&kourse::site::BuildOptions { root: dir.path().to_path_buf(), ..Default::default() }).unwrap();
+    kourse::site::build(&kourse::site::BuildOptions {
+        root: dir.path().to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap();
     dir
 }
 
@@ -27,7 +31,9 @@ fn page_renders_without_errors_and_dark_mode_persists() {
     let Some(b) = browser::browser() else { return };
     let dir = built_course();
     let page = b.new_page();
-    page.goto(&file_url(&dir.path().join("public/first-steps/first-pod.html")));
+    page.goto(&file_url(
+        &dir.path().join("public/first-steps/first-pod.html"),
+    ));
     // kourse.js marks the toggle once its handler is attached.
     page.wait_for(".theme-toggle[aria-pressed]", WAIT);
     assert_eq!(page.text("article h1").as_deref(), Some("A first Pod"));
@@ -36,13 +42,25 @@ fn page_renders_without_errors_and_dark_mode_persists() {
     let after = page.eval_json("document.documentElement.getAttribute('data-theme')");
     assert_ne!(before, after, "the toggle changes the theme");
     let bg = page.eval_json("getComputedStyle(document.body).backgroundColor");
-    let expected_bg = if after == "dark" { "rgb(20, 23, 28)" } else { "rgb(255, 255, 255)" };
+    let expected_bg = if after == "dark" {
+        "rgb(20, 23, 28)"
+    } else {
+        "rgb(255, 255, 255)"
+    };
     assert_eq!(bg, expected_bg);
-    page.wait_until(&format!("localStorage.getItem('kourse-theme') === {after}"), WAIT);
+    page.wait_until(
+        &format!("localStorage.getItem('kourse-theme') === {after}"),
+        WAIT,
+    );
     // The choice survives a reload.
-    page.goto(&file_url(&dir.path().join("public/first-steps/first-pod.html")));
+    page.goto(&file_url(
+        &dir.path().join("public/first-steps/first-pod.html"),
+    ));
     page.wait_for(".theme-toggle[aria-pressed]", WAIT);
-    assert_eq!(page.eval_json("document.documentElement.getAttribute('data-theme')"), after);
+    assert_eq!(
+        page.eval_json("document.documentElement.getAttribute('data-theme')"),
+        after
+    );
     page.assert_no_errors();
 }
 
@@ -61,9 +79,21 @@ fn prev_and_next_links_navigate_in_reading_order() {
         titles.push(page.text("article h1").unwrap());
         assert!(titles.len() < 10, "next links loop: {titles:?}");
     }
-    assert_eq!(titles, ["Welcome", "First steps", "A first Pod", "A second page"]);
+    assert_eq!(
+        titles,
+        ["Welcome", "First steps", "A first Pod", "A second page"]
+    );
+    // The full sidebar is drawn from nav.js, current page marked.
+    assert_eq!(page.count(".sidebar a"), 4);
+    assert_eq!(
+        page.text(".sidebar a[aria-current=page]").as_deref(),
+        Some("A second page")
+    );
     page.click(".prev-next .prev");
-    page.wait_until("document.querySelector('article h1').textContent === 'A first Pod'", WAIT);
+    page.wait_until(
+        "document.querySelector('article h1').textContent === 'A first Pod'",
+        WAIT,
+    );
     page.assert_no_errors();
 }
 
@@ -72,13 +102,18 @@ fn copy_button_copies_the_whole_manifest() {
     let Some(b) = browser::browser() else { return };
     let dir = built_course();
     let page = b.new_page();
-    page.goto(&file_url(&dir.path().join("public/first-steps/first-pod.html")));
+    page.goto(&file_url(
+        &dir.path().join("public/first-steps/first-pod.html"),
+    ));
     page.wait_for("figure.manifest .copy:not([hidden])", WAIT);
     page.click("figure.manifest .copy");
     page.wait_until("typeof window.kourseLastCopied === 'string'", WAIT);
     let copied = page.eval_json("window.kourseLastCopied");
     let file = std::fs::read_to_string(dir.path().join("examples/first-pod.yaml")).unwrap();
     assert_eq!(copied.as_str(), Some(file.as_str()));
-    page.wait_until("/Copied|Press Ctrl\\+C/.test(document.querySelector('figure.manifest .copy').textContent)", WAIT);
+    page.wait_until(
+        "/Copied|Press Ctrl\\+C/.test(document.querySelector('figure.manifest .copy').textContent)",
+        WAIT,
+    );
     page.assert_no_errors();
 }

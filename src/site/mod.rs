@@ -339,6 +339,10 @@ fn render_with(
         format!("{}/highlight.css", crate::theme::ASSET_DIR),
         crate::highlight::stylesheet().into_bytes(),
     );
+    files.insert(
+        format!("{}/nav.js", crate::theme::ASSET_DIR),
+        nav::nav_script(course).into_bytes(),
+    );
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
