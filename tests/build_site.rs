@@ -137,7 +137,7 @@ fn a_page_does_not_grow_with_the_rest_of_the_course() {
         .len();
     for i in 0..40 {
         f.write(
-            &format!("content/9{i:02}-extra/_index.md"),
+            &format!("content/extra-{i:02}/_index.md"),
             &format!(
                 "+++\ntitle = \"Extra chapter {i}\"\nweight = {}\n+++\nx\n",
                 100 + i
