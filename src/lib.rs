@@ -4,4 +4,5 @@
 //! Data flows one way, one module per stage:
 //! config → content → check → render → write.
 
+pub mod check;
 pub mod diagnostic;
