@@ -7,7 +7,17 @@ use crate::check::yaml::{Node, Pos, Value};
 pub fn check(api: &str, kind: &str, obj: &Node, out: &mut Out) {
     metadata(kind, obj, out);
     if let Some(spec) = pod_spec(kind, obj) {
-        pod::check(spec, out);
+        let claims: Vec<&Node> = match kind {
+            "StatefulSet" => obj
+                .path(&["spec", "volumeClaimTemplates"])
+                .map(Node::seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|t| t.path(&["metadata", "name"]))
+                .collect(),
+            _ => Vec::new(),
+        };
+        pod::check(spec, &claims, out);
     }
     workload(api, kind, obj, out);
     match kind {

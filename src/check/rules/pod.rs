@@ -6,8 +6,14 @@ use std::collections::HashMap;
 use super::{Out, containers, names, quantity};
 use crate::check::yaml::{Node, Value};
 
-pub fn check(spec: &Node, out: &mut Out) {
+/// `claims`: names of a StatefulSet's volumeClaimTemplates, which count as volumes.
+pub fn check<'a>(spec: &'a Node, claims: &[&'a Node], out: &mut Out) {
     let mut volumes: HashMap<&str, &Node> = HashMap::new();
+    for c in claims {
+        if let Some(name) = c.as_str() {
+            volumes.insert(name, c);
+        }
+    }
     for v in spec.get("volumes").map(Node::seq).unwrap_or(&[]) {
         if let Some(n) = v.get("name") {
             if let Some(name) = n.as_str() {
