@@ -17,7 +17,8 @@ one gzip-compressed JSON document:
 
 `$ref`s are written as the bare definition name and resolved per version.
 It also writes PROVENANCE (package, version, file and sha256 of the wheel and
-of the bundle) and copies the package's LICENSE next to the bundle.
+of the bundle) and copies the package's LICENSE next to the bundle
+(data/NOTICE, written by hand, says what the bundle derives from).
 
 Usage: scripts/gen-schema-bundle.py [--version X.Y.Z] [--wheel PATH]
 Needs only Python 3 and pip (pip download, no install).

@@ -166,7 +166,7 @@ impl Checker {
             v.sort_by_key(|s| deprecations::parse_version(s));
             v
         };
-        for (rule, _) in &opts.rules {
+        for rule in opts.rules.keys() {
             if rules::default_severity(rule).is_none() {
                 let mut d = Diagnostic::error(
                     "config",
@@ -355,7 +355,11 @@ impl Checker {
             lints::check(o.kind, o.node, &mut out);
         }
         // A specific rule at the same place says it better than the schema's missing-field.
-        let specific: Vec<Pos> = findings.iter().filter(|f| f.rule == "ingress-path-type").map(|f| f.pos).collect();
+        let specific: Vec<Pos> = findings
+            .iter()
+            .filter(|f| f.rule == "ingress-path-type")
+            .map(|f| f.pos)
+            .collect();
         versioned.retain(|(f, _)| !(f.rule == "missing-field" && specific.contains(&f.pos)));
         let all = self.schemas.len();
         let mut raws: Vec<Raw> = findings
@@ -588,9 +592,7 @@ fn object<'a>(
     if kind.ends_with("List")
         && depth == 0
         && node.get("items").is_some()
-        && !node
-            .get("metadata")
-            .is_some_and(|m| m.get("name").is_some())
+        && node.get("metadata").is_none_or(|m| m.get("name").is_none())
     {
         for item in node.get("items").map(Node::seq).unwrap_or(&[]) {
             object(src, item, lines, objs, raws, 1);

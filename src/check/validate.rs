@@ -149,15 +149,13 @@ fn walk(
                 });
             }
         }
-        Value::Int(i) => {
-            if s.format == Format::Int32 && i32::try_from(*i).is_err() {
-                out.push(Finding {
-                    rule: "invalid-type",
-                    pos: node.pos,
-                    message: format!("`{path}` must be a 32-bit integer, not {i}"),
-                    notes: Vec::new(),
-                });
-            }
+        Value::Int(i) if s.format == Format::Int32 && i32::try_from(*i).is_err() => {
+            out.push(Finding {
+                rule: "invalid-type",
+                pos: node.pos,
+                message: format!("`{path}` must be a 32-bit integer, not {i}"),
+                notes: Vec::new(),
+            });
         }
         _ => {}
     }

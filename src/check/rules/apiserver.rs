@@ -36,7 +36,9 @@ fn key_pos(parent: &Node, key: &str) -> Pos {
 }
 
 /// Which name syntax a kind's `metadata.name` follows.
-fn name_rule(kind: &str) -> Option<fn(&str) -> Result<(), String>> {
+type NameRule = fn(&str) -> Result<(), String>;
+
+fn name_rule(kind: &str) -> Option<NameRule> {
     match kind {
         "Service" => Some(names::dns1035_label),
         "Namespace" => Some(names::dns1123_label),
