@@ -12,7 +12,9 @@ fn checker() -> Checker {
 }
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/check")
+        .join(dir);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -28,7 +30,11 @@ fn check_file(c: &Checker, p: &Path) -> Vec<Diagnostic> {
 }
 
 fn show(diags: &[Diagnostic]) -> String {
-    diags.iter().map(|d| render_human(d, false)).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(|d| render_human(d, false))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -42,7 +48,11 @@ fn valid_manifests_have_no_errors() {
         assert!(errors.is_empty(), "{}:\n{}", p.display(), show(&errors));
         let cross: Vec<Diagnostic> = diags
             .iter()
-            .filter(|d| d.rule.starts_with("missing-") || d.rule.contains("no-match") || d.rule == "target-port-missing")
+            .filter(|d| {
+                d.rule.starts_with("missing-")
+                    || d.rule.contains("no-match")
+                    || d.rule == "target-port-missing"
+            })
             .cloned()
             .collect();
         assert!(cross.is_empty(), "{}:\n{}", p.display(), show(&cross));
@@ -65,16 +75,34 @@ fn invalid_manifests_report_the_labelled_rule_at_the_labelled_place() {
                 (rule.to_string(), l.parse().unwrap(), c.parse().unwrap())
             })
             .collect();
-        assert!(!expected.is_empty(), "{} has no `# expect:` line", p.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            p.display()
+        );
         let diags = check_file(&c, p);
         for (rule, line, col) in &expected {
-            if !diags.iter().any(|d| &d.rule == rule && d.line == *line && d.col == *col) {
-                failures.push(format!("{}: expected {rule} at {line}:{col}; got:\n{}", p.display(), show(&diags)));
+            if !diags
+                .iter()
+                .any(|d| &d.rule == rule && d.line == *line && d.col == *col)
+            {
+                failures.push(format!(
+                    "{}: expected {rule} at {line}:{col}; got:\n{}",
+                    p.display(),
+                    show(&diags)
+                ));
             }
         }
         for d in diags.iter().filter(|d| d.is_error()) {
-            if !expected.iter().any(|(r, l, c)| r == &d.rule && *l == d.line && *c == d.col) {
-                failures.push(format!("{}: unexpected error:\n{}", p.display(), render_human(d, false)));
+            if !expected
+                .iter()
+                .any(|(r, l, c)| r == &d.rule && *l == d.line && *c == d.col)
+            {
+                failures.push(format!(
+                    "{}: unexpected error:\n{}",
+                    p.display(),
+                    render_human(d, false)
+                ));
             }
         }
     }
