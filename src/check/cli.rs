@@ -120,6 +120,17 @@ fn is_md(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()) == Some("md")
 }
 
+/// YAML files of other tools found in a folder walk (Helm, Kustomize,
+/// Compose), or any file whose text has a `# kourse:not-manifest` comment.
+fn is_tool_config(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let known = matches!(
+        name,
+        "Chart.yaml" | "kustomization.yaml" | "kustomization.yml" | "compose.yaml" | "compose.yml" | "docker-compose.yaml" | "docker-compose.yml"
+    ) || (name.starts_with("values") && p.parent().is_some_and(|d| d.join("Chart.yaml").is_file()));
+    known || std::fs::read_to_string(p).is_ok_and(|t| t.contains("# kourse:not-manifest"))
+}
+
 fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> Vec<Set> {
     let mut sets = Vec::new();
     let whole = args.paths.is_empty();
@@ -157,7 +168,7 @@ fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> 
                 }
                 if is_md(p) {
                     sets.push(Set::Markdown(p.to_path_buf()));
-                } else if is_yaml(p) {
+                } else if is_yaml(p) && !is_tool_config(p) {
                     by_dir
                         .entry(p.parent().unwrap_or(&r).to_path_buf())
                         .or_default()

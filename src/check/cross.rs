@@ -55,6 +55,9 @@ pub fn check(objs: &[Obj], paths: &[&Path]) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     let pods = workloads(objs);
     for (i, o) in objs.iter().enumerate() {
+        if !o.known {
+            continue;
+        }
         match o.kind {
             "Service" => service(i, o, objs, &pods, paths, &mut out),
             "Ingress" => ingress(i, o, objs, paths, &mut out),
@@ -107,7 +110,11 @@ pub fn check(objs: &[Obj], paths: &[&Path]) -> Vec<(usize, Finding)> {
             references(i, o, spec, objs, &mut out);
         }
     }
-    namespaces(objs, paths, &mut out);
+    let mut by_src: Vec<usize> = objs.iter().map(|o| o.src).collect();
+    by_src.dedup();
+    for src in by_src {
+        namespaces(objs, src, paths, &mut out);
+    }
     out
 }
 
@@ -457,12 +464,12 @@ fn references(i: usize, o: &Obj, spec: &Node, objs: &[Obj], out: &mut Vec<(usize
     }
 }
 
-/// Objects of one set should agree on their namespace: flag those that differ from the most common one.
-fn namespaces(objs: &[Obj], paths: &[&Path], out: &mut Vec<(usize, Finding)>) {
+/// The objects of one file should agree on their namespace: flag those that differ from the most common one.
+fn namespaces(objs: &[Obj], src: usize, paths: &[&Path], out: &mut Vec<(usize, Finding)>) {
     let namespaced: Vec<(usize, &Obj)> = objs
         .iter()
         .enumerate()
-        .filter(|(_, o)| !CLUSTER_SCOPED.contains(&o.kind))
+        .filter(|(_, o)| o.src == src && o.known && !CLUSTER_SCOPED.contains(&o.kind))
         .collect();
     let mut counts: Vec<(Option<&str>, usize)> = Vec::new();
     for (_, o) in &namespaced {

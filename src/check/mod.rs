@@ -112,6 +112,8 @@ pub struct Obj<'a> {
     pub node: &'a Node,
     /// Lines of the document holding it, for `# kourse:allow`.
     pub lines: (u32, u32),
+    /// Its kind has a schema (bundled or custom): rules and cross-checks apply.
+    pub known: bool,
 }
 
 struct Parsed<'s> {
@@ -215,6 +217,10 @@ impl Checker {
         let mut raws: Vec<Raw> = Vec::new();
         for (i, p) in parsed.iter().enumerate() {
             collect_objects(i, p, &mut objs, &mut raws);
+        }
+        for o in &mut objs {
+            let key = (o.api.to_string(), o.kind.to_string());
+            o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key)) || self.custom.by_gvk.contains_key(&key);
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
             objs.par_iter().map(|o| self.check_object(o)).collect()
@@ -510,12 +516,14 @@ fn parse_source(s: &Source) -> Parsed<'_> {
             if let Some(pos) = line.find("kourse:allow")
                 && line[..pos].contains('#')
             {
+                // `# kourse:allow RULE[,RULE…] why`: the first word names the rules.
                 let rest = &line[pos + "kourse:allow".len()..];
                 let rules: Vec<String> = rest
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|w| {
-                        !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-                    })
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .filter(|w| !w.is_empty())
                     .map(str::to_owned)
                     .collect();
                 allows.push((i as u32 + 1, rules));
@@ -608,6 +616,7 @@ fn object<'a>(
         namespace: meta.and_then(|m| m.get("namespace")).and_then(Node::as_str),
         node,
         lines,
+        known: false,
     });
 }
 
