@@ -126,8 +126,15 @@ fn is_tool_config(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let known = matches!(
         name,
-        "Chart.yaml" | "kustomization.yaml" | "kustomization.yml" | "compose.yaml" | "compose.yml" | "docker-compose.yaml" | "docker-compose.yml"
-    ) || (name.starts_with("values") && p.parent().is_some_and(|d| d.join("Chart.yaml").is_file()));
+        "Chart.yaml"
+            | "kustomization.yaml"
+            | "kustomization.yml"
+            | "compose.yaml"
+            | "compose.yml"
+            | "docker-compose.yaml"
+            | "docker-compose.yml"
+    ) || (name.starts_with("values")
+        && p.parent().is_some_and(|d| d.join("Chart.yaml").is_file()));
     known || std::fs::read_to_string(p).is_ok_and(|t| t.contains("# kourse:not-manifest"))
 }
 

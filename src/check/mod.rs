@@ -220,7 +220,8 @@ impl Checker {
         }
         for o in &mut objs {
             let key = (o.api.to_string(), o.kind.to_string());
-            o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key)) || self.custom.by_gvk.contains_key(&key);
+            o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
+                || self.custom.by_gvk.contains_key(&key);
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
             objs.par_iter().map(|o| self.check_object(o)).collect()
