@@ -101,7 +101,7 @@ fn walk(
             for r in &s.required {
                 let present = entries
                     .iter()
-                    .any(|(k, v)| key_text(k) == **r && !v.is_null());
+                    .any(|(k, v)| *key_text(k) == **r && !v.is_null());
                 if !present {
                     let at = if path.is_empty() {
                         String::new()
@@ -121,7 +121,7 @@ fn walk(
             if let Some(it) = s.items {
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!("[{i}]"));
+                    let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
                     walk(schemas, it, item, item.pos, path, out);
                     path.truncate(len);
                 }
@@ -179,8 +179,11 @@ fn check_quantity(node: &Node, path: &str, out: &mut Vec<Finding>) {
     }
 }
 
-fn key_text(k: &Node) -> String {
-    k.scalar_text().unwrap_or_default()
+fn key_text(k: &Node) -> std::borrow::Cow<'_, str> {
+    match k.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(k.scalar_text().unwrap_or_default()),
+    }
 }
 
 fn type_error(node: &Node, want: u8, path: &str) -> Finding {
