@@ -15,6 +15,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod highlight;
 pub mod init;
+pub mod learn;
 pub mod markdown;
 pub mod site;
 pub mod theme;
