@@ -137,14 +137,15 @@ impl Glossary {
                 }
                 all.push((a_text.to_owned(), a.span()));
             }
+            let mut own = HashSet::new();
             for (name, span) in &all {
                 let key = name.to_lowercase();
-                if let Some(owner) = names.get(&key) {
-                    let what = if owner == &term {
-                        "twice in the same entry".to_owned()
-                    } else {
-                        format!("already defined by `{owner}`")
-                    };
+                let what = match names.get(&key) {
+                    Some(owner) => Some(format!("already defined by `{owner}`")),
+                    None if !own.insert(key) => Some("twice in the same entry".to_owned()),
+                    None => None,
+                };
+                if let Some(what) = what {
                     diags.push(at(
                         span.clone(),
                         format!("duplicate glossary term `{name}`: {what}"),
@@ -158,7 +159,7 @@ impl Glossary {
             } else {
                 anchor
             };
-            if let Some(owner) = anchors.get(&anchor) {
+            if let Some(owner) = anchors.get(&anchor).filter(|_| ok) {
                 diags.push(at(
                     entry.term.span(),
                     format!("`{term}` and `{owner}` get the same anchor `#{anchor}`; rename one"),

@@ -326,6 +326,7 @@ pub fn glossary_file() -> PathBuf {
 
 /// Renders print.html and the page list for progress, into `files`.
 /// `ctx` is a site-level template context (the 404 page's).
+#[allow(clippy::too_many_arguments)]
 pub fn site_files(
     tera: &tera::Tera,
     theme: &crate::theme::Theme,

@@ -698,6 +698,14 @@ impl<'p> State<'p> {
         s.code.push_str(&o.search_code);
         s.terms.extend(o.search_terms);
         self.diags.extend(o.diagnostics);
+        // Ids a block defines (glossary entries) are link targets too, and
+        // headings after it must not reuse them.
+        for (k, _) in o.html.match_indices(" id=\"") {
+            let rest = &o.html[k + 5..];
+            if let Some(end) = rest.find('"') {
+                self.used_ids.entry(rest[..end].to_owned()).or_insert(1);
+            }
+        }
         out.push(Event::Html(CowStr::from(o.html)));
     }
 
