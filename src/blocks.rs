@@ -191,6 +191,38 @@ pub fn split_documents(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words a reader may search for in a manifest: kinds, apiVersions and
+/// every mapping key (`targetPort`, `volumeClaimTemplates`).
+pub fn manifest_terms(text: &str) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = t.split_once(':') else {
+            continue;
+        };
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+        {
+            continue;
+        }
+        if !terms.iter().any(|k| k == key) {
+            terms.push(key.to_owned());
+        }
+        if key == "kind" || key == "apiVersion" {
+            let v = value.trim().trim_matches(['"', '\'']).to_owned();
+            if !v.is_empty() && !terms.contains(&v) {
+                terms.push(v);
+            }
+        }
+    }
+    terms
+}
+
 /// The top-level `kind:` values of a manifest, in order.
 pub fn kinds_of(text: &str) -> Vec<String> {
     text.lines()
@@ -198,6 +230,30 @@ pub fn kinds_of(text: &str) -> Vec<String> {
         .map(|k| k.trim().trim_matches(['"', '\'']).to_owned())
         .filter(|k| !k.is_empty())
         .collect()
+}
+
+/// Attributes after the language of a ```yaml fence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FenceAttrs {
+    pub not_manifest: bool,
+    pub expect_error: Option<String>,
+    pub title: Option<String>,
+}
+
+impl FenceAttrs {
+    pub fn parse(info: &str) -> FenceAttrs {
+        let mut attrs = FenceAttrs::default();
+        let words = split_args(info).unwrap_or_default();
+        for w in words.iter().skip(1) {
+            match w.split_once('=') {
+                None if w == "not-manifest" => attrs.not_manifest = true,
+                Some(("expect-error", v)) => attrs.expect_error = Some(v.to_owned()),
+                Some(("title", v)) => attrs.title = Some(v.to_owned()),
+                _ => {}
+            }
+        }
+        attrs
+    }
 }
 
 impl CourseBlocks {
@@ -332,9 +388,12 @@ pub fn manifest_figure(
     lang: &str,
 ) -> String {
     let body = crate::markdown::code_figure(highlighter, lang, visible, None, "manifest");
-    let mut bar = String::from("<figcaption class=\"code-title\"><span class=\"file\">");
-    bar.push_str(&escape_html(title));
-    bar.push_str("</span>");
+    let mut bar = String::from("<figcaption class=\"code-title\">");
+    if !title.is_empty() {
+        bar.push_str("<span class=\"file\">");
+        bar.push_str(&escape_html(title));
+        bar.push_str("</span>");
+    }
     if !kinds.is_empty() {
         bar.push_str("<span class=\"kinds\">");
         bar.push_str(&escape_html(&kinds.join(", ")));

@@ -172,10 +172,10 @@ fn one() -> f32 {
     1.0
 }
 fn boost_title() -> f32 {
-    4.0
+    6.0
 }
 fn boost_heading() -> f32 {
-    2.5
+    4.0
 }
 fn boost_code() -> f32 {
     0.5

@@ -299,7 +299,7 @@ fn progress_controls_and_page_list() {
         ["basics/pods.html"]
     );
     assert_eq!(
-        doc.select(&sel(".sidebar .course-progress progress[max=\"4\"]"))
+        doc.select(&sel(".course-progress progress[max=\"4\"]"))
             .count(),
         1
     );

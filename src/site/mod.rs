@@ -22,6 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::highlight::HighlightCache;
 use crate::markdown::links::{relative_url, root_of};
 use crate::markdown::{PageRenderer, Rendered, TocEntry};
+use crate::search::{SearchDocument, SearchOptions, SearchSection, build_index};
 use crate::theme::Theme;
 
 /// Options of one build.
@@ -346,8 +347,17 @@ fn render_with(
         format!("{}/highlight.css", crate::theme::ASSET_DIR),
         crate::highlight::stylesheet().into_bytes(),
     );
+    files.insert(
+        format!("{}/nav.js", crate::theme::ASSET_DIR),
+        nav::nav_script(course).into_bytes(),
+    );
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
+    }
+    if config.search.enable {
+        for (path, bytes) in search_index(course, &rendered, config) {
+            files.insert(path, bytes);
+        }
     }
 
     crate::diagnostic::sort(&mut diags);
@@ -361,6 +371,51 @@ fn render_with(
         warnings: diags,
         pages: course.pages.len(),
     })
+}
+
+/// The search index of every page that does not opt out with `search = false`.
+fn search_index(course: &Course, rendered: &[Rendered], config: &Config) -> Vec<(String, Vec<u8>)> {
+    let docs: Vec<SearchDocument> = course
+        .order
+        .iter()
+        .map(|&id| &course.pages[id])
+        .filter(|p| p.front.search)
+        .map(|p| SearchDocument {
+            url: p.url.clone(),
+            page_title: p.front.title.clone(),
+            sections: rendered[p.id]
+                .sections
+                .iter()
+                .map(|s| SearchSection {
+                    anchor: s.anchor.clone(),
+                    heading: s.heading.clone(),
+                    prose: s.prose.clone(),
+                    code: s.code.clone(),
+                    manifest_terms: s.terms.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let opts = SearchOptions {
+        enabled: true,
+        language: config.search.language.clone(),
+        boost_title: config.search.boost_title,
+        boost_heading: config.search.boost_heading,
+        boost_body: config.search.boost_body,
+        boost_code: config.search.boost_code,
+    };
+    build_index(&docs, &opts)
+        .into_iter()
+        .map(|(path, bytes)| {
+            (
+                path.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                bytes,
+            )
+        })
+        .collect()
 }
 
 /// Checks every `page.md#anchor` link against the ids the target page got.

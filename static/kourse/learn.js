@@ -116,7 +116,6 @@
   }
 
   if (markButton) {
-    markButton.hidden = false;
     markButton.addEventListener("click", function () {
       var page = markButton.getAttribute("data-page");
       var done = loadDone();
@@ -126,8 +125,10 @@
       render();
     });
   }
-  if (progress && course.pages && course.pages.length) {
+  if (progress) {
     progress.hidden = false;
+    var status = progress.querySelector(".course-progress-status");
+    if (status && !(course.pages && course.pages.length)) { status.hidden = true; }
     var reset = progress.querySelector(".progress-reset");
     var armed = false;
     if (reset) {

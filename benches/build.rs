@@ -1,0 +1,152 @@
+//! Build benchmark: a clean build (no highlight cache) and a warm build
+//! (cache kept, output removed) of a synthetic course of 500 and 2,000 pages,
+//! with wall time, time per page, peak RSS and output size; and the
+//! highlighting floor (highlighting all code blocks once, on all cores).
+//!
+//! Run: `cargo bench --bench build` (set KOURSE_BENCH_PAGES=500,2000 to choose).
+
+mod synth;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn dir_size(p: &Path) -> u64 {
+    walkdir::WalkDir::new(p)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Child mode: build once, print "wall_ms peak_rss_kib".
+fn child(root: &str) {
+    let start = Instant::now();
+    let opts = kourse::site::BuildOptions {
+        root: root.into(),
+        ..Default::default()
+    };
+    match kourse::site::build(&opts) {
+        Ok(_) => println!("{} {}", start.elapsed().as_millis(), peak_rss_kib()),
+        Err(d) => {
+            kourse::diagnostic::emit(&d, kourse::diagnostic::Format::Human);
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run_child(root: &Path) -> (u128, u64) {
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .env("KOURSE_BENCH_CHILD", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    (
+        parts.next().unwrap().parse().unwrap(),
+        parts.next().unwrap().parse().unwrap(),
+    )
+}
+
+/// Highlights every fenced block of the course once, on all cores, with no
+/// cache: the floor under any build.
+fn highlight_floor(root: &Path) -> (u128, usize) {
+    use rayon::prelude::*;
+    let mut blocks = Vec::new();
+    for e in walkdir::WalkDir::new(root.join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_some_and(|x| x == "md") {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let mut lang = None;
+            let mut code = String::new();
+            for line in text.lines() {
+                if let Some(rest) = line.strip_prefix("```") {
+                    match lang.take() {
+                        None => lang = Some(rest.to_owned()),
+                        Some(l) => blocks.push((l, std::mem::take(&mut code))),
+                    }
+                } else if lang.is_some() {
+                    code.push_str(line);
+                    code.push('\n');
+                }
+            }
+        }
+    }
+    let lines: usize = blocks.iter().map(|(_, c)| c.lines().count()).sum();
+    let start = Instant::now();
+    blocks.par_iter().for_each(|(l, c)| {
+        std::hint::black_box(kourse::highlight::highlight_uncached(c, l));
+    });
+    (start.elapsed().as_millis(), lines)
+}
+
+fn main() {
+    if let Ok(root) = std::env::var("KOURSE_BENCH_CHILD") {
+        child(&root);
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("KOURSE_BENCH_PAGES")
+        .unwrap_or_else(|_| "500,2000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!(
+        "kourse build benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        synth::write_course(dir.path(), n);
+        let src = dir_size(&dir.path().join("content"));
+        let (floor_ms, code_lines) = highlight_floor(dir.path());
+        let (cold_ms, cold_rss) = run_child(dir.path());
+        let out_bytes = dir_size(&dir.path().join("public"));
+        std::fs::remove_dir_all(dir.path().join("public")).unwrap();
+        let (warm_ms, warm_rss) = run_child(dir.path());
+        println!(
+            "N = {n} pages ({:.1} MB of Markdown, {code_lines} code lines)",
+            src as f64 / 1e6
+        );
+        println!(
+            "  highlight floor : {floor_ms:>6} ms ({:.0} lines/s)",
+            code_lines as f64 / (floor_ms.max(1) as f64 / 1000.0)
+        );
+        println!(
+            "  cold build      : {cold_ms:>6} ms  {:.2} ms/page  peak RSS {} MiB  ({:.2}x the floor)",
+            cold_ms as f64 / n as f64,
+            cold_rss / 1024,
+            cold_ms as f64 / floor_ms.max(1) as f64
+        );
+        println!(
+            "  warm build      : {warm_ms:>6} ms  {:.2} ms/page  peak RSS {} MiB",
+            warm_ms as f64 / n as f64,
+            warm_rss / 1024
+        );
+        println!(
+            "  output          : {:.1} MB ({:.1} KB/page)",
+            out_bytes as f64 / 1e6,
+            out_bytes as f64 / n as f64 / 1e3
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! Build-time search index: page sections in, a set of small JavaScript files
+//! out (see `static/search.js` for the reader).
+//!
+//! # Index format (version 1)
+//!
+//! Every file is a script that calls `__kourseSearch(kind, key, data)`, so the
+//! index loads from file:// through injected `<script>` tags (no fetch).
+//!
+//! * `search/meta.js`, kind `"m"`: `{v, n, k, pages, shards}`: format version,
+//!   number of sections, shard key length, number of sections of each page
+//!   (section ids are global, in page order), and the shard keys that exist.
+//! * `search/t/<hex>.js`, kind `"t"`: one shard per key (hex of its UTF-8
+//!   bytes in the file name). Keys are word prefixes of 2 characters, or
+//!   longer where a 2-character shard would be too big; a word lives in the
+//!   shard of its longest prefix that is a key, `k` is the longest key. Data
+//!   `{w, g, s, p}`: `w` the corpus' words with that prefix, space-separated
+//!   and sorted; `g[i]` the stem group of word `i`; `s` the stems,
+//!   space-separated; `p[j]` the postings of stem `j`, a string of varints
+//!   (see [`encode`]): section-id delta, then weight, per section.
+//! * `search/p/<page>.js`, kind `"p"`: `{u, t, s: [[anchor, heading, text], ...]}`,
+//!   the page's URL, title and sections' text for snippets, loaded only for
+//!   the pages of the hits.
+//!
+//! The query side never stems: it matches typed words against the corpus'
+//! words (exactly, as a prefix for the word being typed, or by a stem the
+//! typed word extends), so any stemming language works without a JS port.
+
+mod encode;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use encode::{decode_varints, encode_varint};
+
+/// One page, as the build hands it to the indexer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchDocument {
+    /// Page URL relative to the site root, e.g. `workloads/deployments.html`.
+    pub url: String,
+    pub page_title: String,
+    pub sections: Vec<SearchSection>,
+}
+
+/// A part of a page: the top (anchor `""`) or an h2/h3 and what follows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchSection {
+    /// The heading's id, `""` for the top of the page.
+    pub anchor: String,
+    pub heading: String,
+    /// Plain text of the prose.
+    pub prose: String,
+    /// Plain text of the code blocks.
+    pub code: String,
+    /// Kinds, apiVersions and keys of the manifests in this section.
+    pub manifest_terms: Vec<String>,
+}
+
+/// `[search]` in book.toml.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    pub enabled: bool,
+    /// Stemming language, an ISO 639-1 code (`"en"`). Languages the build
+    /// does not support are indexed without stemming or stop words.
+    pub language: String,
+    pub boost_title: f32,
+    pub boost_heading: f32,
+    pub boost_body: f32,
+    pub boost_code: f32,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            enabled: true,
+            language: "en".to_string(),
+            boost_title: 6.0,
+            boost_heading: 4.0,
+            boost_body: 1.0,
+            boost_code: 0.5,
+        }
+    }
+}
+
+/// Format version written to `meta.js`.
+pub const FORMAT_VERSION: u32 = 1;
+/// Shard key length in characters: words are first grouped by their first
+/// `SHARD_KEY_CHARS`; a group over [`SHARD_SPLIT_BYTES`] is split by one more
+/// character, up to [`MAX_SHARD_KEY_CHARS`].
+pub const SHARD_KEY_CHARS: usize = 2;
+pub const MAX_SHARD_KEY_CHARS: usize = 5;
+/// Raw size above which a shard is split by a longer key.
+pub const SHARD_SPLIT_BYTES: usize = 64 * 1024;
+/// Words longer than this (hashes, base64 blobs) are not indexed.
+pub const MAX_WORD_CHARS: usize = 40;
+/// Snippet text kept per section, in characters.
+const MAX_PROSE_CHARS: usize = 2_000;
+const MAX_CODE_CHARS: usize = 600;
+/// Weights are stored as `round(weight * WEIGHT_SCALE)`, at least 1.
+const WEIGHT_SCALE: f32 = 8.0;
+const MAX_WEIGHT: u32 = 4_095;
+// BM25 parameters, per field.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// The fields of a section, in the order of [`Analyzer::field_boosts`].
+const TITLE: usize = 0;
+const HEADING: usize = 1;
+const BODY: usize = 2;
+const CODE: usize = 3;
+const MANIFEST: usize = 4;
+const FIELDS: usize = 5;
+
+/// Splits text into words the way `search.js` does: maximal runs of
+/// alphanumeric characters, lowercased.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Splits `camelCase`/`PascalCase` identifiers into their parts
+/// (`targetPort` → `target`, `port`), lowercased; empty for plain words.
+fn camel_parts(term: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    for word in term.split(|c: char| !c.is_alphanumeric()) {
+        let mut cur = String::new();
+        let mut prev_lower = false;
+        for c in word.chars() {
+            if c.is_uppercase() && prev_lower && !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur).to_lowercase());
+            }
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            parts.push(cur.to_lowercase());
+        }
+    }
+    if parts.len() < 2 { Vec::new() } else { parts }
+}
+
+/// Word → stem (None for stop words), with a cache: corpora repeat words.
+struct Analyzer {
+    pipeline: Option<elasticlunr::Pipeline>,
+    cache: HashMap<String, Option<String>>,
+}
+
+impl Analyzer {
+    fn new(language: &str) -> Analyzer {
+        let pipeline = elasticlunr::lang::from_code(language.trim()).map(|lang| {
+            let mut p = lang.make_pipeline();
+            // The trimmers strip non-ASCII letters at word ends; our tokenizer
+            // already yields clean words, and the browser must see the same.
+            p.queue.retain(|f| !f.name().contains("trimmer"));
+            p
+        });
+        Analyzer {
+            pipeline,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The stem of an already-lowercased word, or None if it is not indexed.
+    fn stem(&mut self, word: &str) -> Option<String> {
+        let n = word.chars().count();
+        if !(2..=MAX_WORD_CHARS).contains(&n) {
+            return None;
+        }
+        if let Some(s) = self.cache.get(word) {
+            return s.clone();
+        }
+        let stem = match &self.pipeline {
+            Some(p) => p
+                .run(vec![word.to_string()])
+                .into_iter()
+                .next()
+                .filter(|s| !s.is_empty()),
+            None => Some(word.to_string()),
+        };
+        self.cache.insert(word.to_string(), stem.clone());
+        stem
+    }
+}
+
+fn clean_boost(b: f32) -> f32 {
+    if b.is_finite() && b > 0.0 { b } else { 0.0 }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
+/// Per section: stem → term frequency per field; and field lengths.
+struct SectionTerms {
+    tf: HashMap<u32, [u16; FIELDS]>,
+    len: [u32; FIELDS],
+}
+
+#[derive(Serialize)]
+struct Meta<'a> {
+    v: u32,
+    n: usize,
+    k: usize,
+    pages: Vec<usize>,
+    shards: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Shard {
+    w: String,
+    g: Vec<usize>,
+    s: String,
+    p: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PageData<'a> {
+    u: &'a str,
+    t: &'a str,
+    s: Vec<(&'a str, &'a str, String)>,
+}
+
+/// The script text that hands `data` to the loader in `search.js`.
+fn script(kind: &str, key: &str, data: &impl Serialize) -> Vec<u8> {
+    // serde_json escapes what a JS string needs; `</` and U+2028/9 are
+    // escaped too so the file is also safe to inline.
+    let json = serde_json::to_string(data)
+        .unwrap_or_else(|_| "null".to_string())
+        .replace("</", "<\\/")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    let key = serde_json::to_string(key).unwrap_or_else(|_| "\"\"".to_string());
+    format!("__kourseSearch(\"{kind}\",{key},{json});\n").into_bytes()
+}
+
+/// File name (without directory) of the shard for `key`: hex of its UTF-8.
+pub fn shard_file_name(key: &str) -> String {
+    let mut s: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+    s.push_str(".js");
+    s
+}
+
+/// The first `n` characters of a word.
+pub fn prefix(word: &str, n: usize) -> &str {
+    match word.char_indices().nth(n) {
+        Some((i, _)) => &word[..i],
+        None => word,
+    }
+}
+
+/// The shard holding `word`, given the shard keys in `meta.js`: its longest
+/// prefix that is a key (this is what search.js does).
+pub fn shard_for<'a>(word: &'a str, keys: &[String]) -> Option<&'a str> {
+    (1..=MAX_SHARD_KEY_CHARS)
+        .rev()
+        .map(|n| prefix(word, n))
+        .find(|p| keys.iter().any(|k| k == p))
+}
+
+/// Group `(word, stem)` pairs into shards: by `n`-character prefix, splitting
+/// groups whose postings exceed [`SHARD_SPLIT_BYTES`] by one more character.
+fn group_words<'a>(
+    list: Vec<(&'a str, u32)>,
+    n: usize,
+    encoded: &[String],
+    out: &mut BTreeMap<String, Vec<(&'a str, u32)>>,
+) {
+    let mut by_key: BTreeMap<&str, Vec<(&str, u32)>> = BTreeMap::new();
+    for (w, id) in list {
+        by_key.entry(prefix(w, n)).or_default().push((w, id));
+    }
+    for (key, group) in by_key {
+        let mut seen = std::collections::HashSet::new();
+        let size: usize = group
+            .iter()
+            .map(|(w, id)| {
+                w.len()
+                    + 3
+                    + if seen.insert(*id) {
+                        encoded[*id as usize].len() + 12
+                    } else {
+                        0
+                    }
+            })
+            .sum();
+        if size <= SHARD_SPLIT_BYTES || n >= MAX_SHARD_KEY_CHARS {
+            out.insert(key.to_string(), group);
+            continue;
+        }
+        // Words no longer than the key stay; the rest go one level down.
+        let (short, long): (Vec<_>, Vec<_>) =
+            group.into_iter().partition(|(w, _)| w.chars().count() <= n);
+        if !short.is_empty() {
+            out.insert(key.to_string(), short);
+        }
+        group_words(long, n + 1, encoded, out);
+    }
+}
+
+/// Build the index files. Returns `(path under the site root, contents)`;
+/// empty when search is disabled.
+pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBuf, Vec<u8>)> {
+    if !opts.enabled {
+        return Vec::new();
+    }
+    let boosts = [
+        clean_boost(opts.boost_title),
+        clean_boost(opts.boost_heading),
+        clean_boost(opts.boost_body),
+        clean_boost(opts.boost_code),
+        clean_boost(opts.boost_body),
+    ];
+    let mut analyzer = Analyzer::new(&opts.language);
+    let mut stem_ids: HashMap<String, u32> = HashMap::new();
+    let mut stems: Vec<String> = Vec::new();
+    // surface word → stem id
+    let mut vocab: HashMap<String, u32> = HashMap::new();
+    let mut sections: Vec<SectionTerms> = Vec::new();
+    let mut pages: Vec<usize> = Vec::with_capacity(docs.len());
+    let mut out: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+
+    let top = SearchSection::default();
+    for (page_id, doc) in docs.iter().enumerate() {
+        let secs: Vec<&SearchSection> = if doc.sections.is_empty() {
+            vec![&top]
+        } else {
+            doc.sections.iter().collect()
+        };
+        pages.push(secs.len());
+        let mut page_sections = Vec::with_capacity(secs.len());
+        for (i, sec) in secs.iter().enumerate() {
+            let mut st = SectionTerms {
+                tf: HashMap::new(),
+                len: [0; FIELDS],
+            };
+            let mut add = |field: usize, text: &str, st: &mut SectionTerms| {
+                for w in words(text) {
+                    let Some(stem) = analyzer.stem(&w) else {
+                        continue;
+                    };
+                    let id = *stem_ids.entry(stem).or_insert_with_key(|s| {
+                        stems.push(s.clone());
+                        (stems.len() - 1) as u32
+                    });
+                    vocab.entry(w).or_insert(id);
+                    let tf = st.tf.entry(id).or_insert([0; FIELDS]);
+                    tf[field] = tf[field].saturating_add(1);
+                    st.len[field] += 1;
+                }
+            };
+            if i == 0 {
+                add(TITLE, &doc.page_title, &mut st);
+            }
+            add(HEADING, &sec.heading, &mut st);
+            add(BODY, &sec.prose, &mut st);
+            add(CODE, &sec.code, &mut st);
+            for term in &sec.manifest_terms {
+                add(MANIFEST, term, &mut st);
+                for part in camel_parts(term) {
+                    add(MANIFEST, &part, &mut st);
+                }
+            }
+            sections.push(st);
+            let heading = if sec.heading.is_empty() && i == 0 {
+                doc.page_title.as_str()
+            } else {
+                sec.heading.as_str()
+            };
+            let mut text = truncate_chars(&sec.prose, MAX_PROSE_CHARS);
+            if !sec.code.trim().is_empty() {
+                if !text.is_empty() {
+                    text.push_str(" ¶ ");
+                }
+                text.push_str(&truncate_chars(&sec.code, MAX_CODE_CHARS));
+            }
+            page_sections.push((sec.anchor.as_str(), heading, text));
+        }
+        let data = PageData {
+            u: &doc.url,
+            t: &doc.page_title,
+            s: page_sections,
+        };
+        out.push((
+            PathBuf::from(format!("search/p/{page_id}.js")),
+            script("p", &page_id.to_string(), &data),
+        ));
+    }
+
+    // Average field lengths over sections that have the field.
+    let mut avg = [1.0f32; FIELDS];
+    for (f, a) in avg.iter_mut().enumerate() {
+        let (sum, n) = sections
+            .iter()
+            .filter(|s| s.len[f] > 0)
+            .fold((0u64, 0u64), |(s, n), sec| {
+                (s + u64::from(sec.len[f]), n + 1)
+            });
+        if n > 0 {
+            *a = (sum as f32 / n as f32).max(1.0);
+        }
+    }
+
+    // Postings per stem, in section order.
+    let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); stems.len()];
+    for (sid, sec) in sections.iter().enumerate() {
+        let mut terms: Vec<(&u32, &[u16; FIELDS])> = sec.tf.iter().collect();
+        terms.sort_unstable_by_key(|(id, _)| **id);
+        for (&id, tf) in terms {
+            let mut w = 0.0f32;
+            for f in 0..FIELDS {
+                if tf[f] == 0 {
+                    continue;
+                }
+                let tf_f = f32::from(tf[f]);
+                let norm = 1.0 - B + B * sec.len[f] as f32 / avg[f];
+                w += boosts[f] * tf_f * (K1 + 1.0) / (tf_f + K1 * norm);
+            }
+            let q = ((w * WEIGHT_SCALE).round() as u32).clamp(1, MAX_WEIGHT);
+            postings[id as usize].push((sid as u32, q));
+        }
+    }
+    let encoded: Vec<String> = postings
+        .iter()
+        .map(|list| {
+            let mut s = String::new();
+            let mut prev = 0u32;
+            for &(sid, q) in list {
+                encode_varint(sid - prev, &mut s);
+                encode_varint(q, &mut s);
+                prev = sid;
+            }
+            s
+        })
+        .collect();
+
+    // Shards: words grouped by key, each shard with the stems its words use.
+    let mut by_key: BTreeMap<String, Vec<(&str, u32)>> = BTreeMap::new();
+    let all: Vec<(&str, u32)> = vocab.iter().map(|(w, &id)| (w.as_str(), id)).collect();
+    group_words(all, SHARD_KEY_CHARS, &encoded, &mut by_key);
+    let mut keys = Vec::with_capacity(by_key.len());
+    for (key, mut list) in by_key {
+        list.sort_unstable();
+        let mut local: HashMap<u32, usize> = HashMap::new();
+        let mut shard = Shard {
+            w: String::new(),
+            g: Vec::with_capacity(list.len()),
+            s: String::new(),
+            p: Vec::new(),
+        };
+        for (i, (w, id)) in list.iter().enumerate() {
+            if i > 0 {
+                shard.w.push(' ');
+            }
+            shard.w.push_str(w);
+            let next = local.len();
+            let g = *local.entry(*id).or_insert_with(|| {
+                if next > 0 {
+                    shard.s.push(' ');
+                }
+                shard.s.push_str(&stems[*id as usize]);
+                shard.p.push(encoded[*id as usize].clone());
+                next
+            });
+            shard.g.push(g);
+        }
+        out.push((
+            PathBuf::from(format!("search/t/{}", shard_file_name(&key))),
+            script("t", &key, &shard),
+        ));
+        keys.push(key);
+    }
+
+    let meta = Meta {
+        v: FORMAT_VERSION,
+        n: sections.len(),
+        k: keys
+            .iter()
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(SHARD_KEY_CHARS),
+        pages,
+        shards: &keys,
+    };
+    out.push((PathBuf::from("search/meta.js"), script("m", "", &meta)));
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,387 @@
+use super::*;
+
+fn sec(anchor: &str, heading: &str, prose: &str, code: &str, terms: &[&str]) -> SearchSection {
+    SearchSection {
+        anchor: anchor.into(),
+        heading: heading.into(),
+        prose: prose.into(),
+        code: code.into(),
+        manifest_terms: terms.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn doc(url: &str, title: &str, sections: Vec<SearchSection>) -> SearchDocument {
+    SearchDocument {
+        url: url.into(),
+        page_title: title.into(),
+        sections,
+    }
+}
+
+/// Parse one index file back into (kind, key, data).
+fn parse(bytes: &[u8]) -> (String, String, serde_json::Value) {
+    let s = std::str::from_utf8(bytes).unwrap();
+    let inner = s
+        .trim_end()
+        .strip_prefix("__kourseSearch(")
+        .and_then(|s| s.strip_suffix(");"))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&format!("[{inner}]")).unwrap();
+    (
+        v[0].as_str().unwrap().into(),
+        v[1].as_str().unwrap().into(),
+        v[2].clone(),
+    )
+}
+
+fn file<'a>(files: &'a [(PathBuf, Vec<u8>)], path: &str) -> Option<&'a [u8]> {
+    files
+        .iter()
+        .find(|(p, _)| p == &PathBuf::from(path))
+        .map(|(_, b)| b.as_slice())
+}
+
+/// A minimal reader with the scoring of search.js for exact words:
+/// returns "url#anchor" ordered best first.
+fn search(files: &[(PathBuf, Vec<u8>)], query: &str) -> Vec<String> {
+    let (_, _, meta) = parse(file(files, "search/meta.js").unwrap());
+    let n = meta["n"].as_u64().unwrap() as f32;
+    let keys: Vec<String> = serde_json::from_value(meta["shards"].clone()).unwrap();
+    let mut scores: HashMap<u32, (u32, f32)> = HashMap::new();
+    for word in words(query) {
+        let Some(key) = shard_for(&word, &keys) else {
+            continue;
+        };
+        let path = format!("search/t/{}", shard_file_name(key));
+        let Some(bytes) = file(files, &path) else {
+            continue;
+        };
+        let (_, _, shard) = parse(bytes);
+        let ws: Vec<&str> = shard["w"].as_str().unwrap().split(' ').collect();
+        let Some(i) = ws.iter().position(|w| *w == word) else {
+            continue;
+        };
+        let g = shard["g"][i].as_u64().unwrap() as usize;
+        let list = decode_varints(shard["p"][g].as_str().unwrap()).unwrap();
+        let df = (list.len() / 2) as f32;
+        let idf = (1.0 + n / df).ln();
+        let mut sid = 0;
+        for pair in list.chunks(2) {
+            sid += pair[0];
+            let e = scores.entry(sid).or_insert((0, 0.0));
+            e.0 += 1;
+            e.1 += idf * pair[1] as f32;
+        }
+    }
+    let mut hits: Vec<(u32, (u32, f32))> = scores.into_iter().collect();
+    hits.sort_by(|a, b| {
+        b.1.0
+            .cmp(&a.1.0)
+            .then(b.1.1.total_cmp(&a.1.1))
+            .then(a.0.cmp(&b.0))
+    });
+    let pages: Vec<u64> = meta["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    hits.into_iter()
+        .map(|(sid, _)| {
+            let (mut page, mut local) = (0usize, sid as u64);
+            while local >= pages[page] {
+                local -= pages[page];
+                page += 1;
+            }
+            let (_, _, p) = parse(file(files, &format!("search/p/{page}.js")).unwrap());
+            let s = &p["s"][local as usize];
+            format!("{}#{}", p["u"].as_str().unwrap(), s[0].as_str().unwrap())
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<SearchDocument> {
+    vec![
+        doc(
+            "networking/services.html",
+            "Services",
+            vec![
+                sec(
+                    "",
+                    "Services",
+                    "A Service exposes pods on the network.",
+                    "",
+                    &[],
+                ),
+                sec(
+                    "nodeport",
+                    "NodePort",
+                    "A NodePort service opens a port on every node, in the range 30000-32767.",
+                    "kind: Service\nspec:\n  type: NodePort\n  ports:\n  - targetPort: 8080",
+                    &["Service", "v1", "spec", "type", "ports", "targetPort"],
+                ),
+                sec(
+                    "clusterip",
+                    "ClusterIP",
+                    "The default type. Clients reach pods through a virtual IP; deployments running behind it.",
+                    "",
+                    &[],
+                ),
+            ],
+        ),
+        doc(
+            "workloads/deployments.html",
+            "Deployments",
+            vec![
+                sec(
+                    "",
+                    "Deployments",
+                    "A Deployment manages ReplicaSets. It mentions nodeport once.",
+                    "",
+                    &[],
+                ),
+                sec(
+                    "troubleshooting",
+                    "Troubleshooting",
+                    "A pod in ImagePullBackOff cannot pull its image. CrashLoopBackOff means the container keeps crashing.",
+                    "kubectl describe pod web",
+                    &[],
+                ),
+                sec(
+                    "code-only",
+                    "Example",
+                    "Nothing here.",
+                    "etcdctl get /registry nodeport nodeport",
+                    &[],
+                ),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn disabled_search_writes_nothing() {
+    let opts = SearchOptions {
+        enabled: false,
+        ..SearchOptions::default()
+    };
+    assert!(build_index(&corpus(), &opts).is_empty());
+}
+
+#[test]
+fn files_are_meta_shards_and_one_fragment_per_page() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    assert!(file(&files, "search/meta.js").is_some());
+    assert!(file(&files, "search/p/0.js").is_some());
+    assert!(file(&files, "search/p/1.js").is_some());
+    assert!(file(&files, "search/p/2.js").is_none());
+    for (p, _) in &files {
+        assert!(p.starts_with("search/"), "{p:?}");
+        assert!(p.is_relative());
+    }
+    let (kind, _, meta) = parse(file(&files, "search/meta.js").unwrap());
+    assert_eq!(kind, "m");
+    assert_eq!(meta["n"], 6);
+    assert_eq!(meta["pages"], serde_json::json!([3, 3]));
+    let shards = meta["shards"].as_array().unwrap();
+    assert!(shards.iter().any(|k| k == "no"));
+    assert_eq!(
+        shards.len(),
+        files
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/t"))
+            .count()
+    );
+}
+
+#[test]
+fn sectioning_keeps_anchors_headings_and_text_for_snippets() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    let (_, key, page) = parse(file(&files, "search/p/0.js").unwrap());
+    assert_eq!(key, "0");
+    assert_eq!(page["u"], "networking/services.html");
+    assert_eq!(page["t"], "Services");
+    assert_eq!(page["s"][1][0], "nodeport");
+    assert_eq!(page["s"][1][1], "NodePort");
+    let text = page["s"][1][2].as_str().unwrap();
+    assert!(text.starts_with("A NodePort service"), "{text}");
+    assert!(text.contains("targetPort: 8080"), "{text}");
+}
+
+#[test]
+fn a_page_without_sections_is_one_top_section() {
+    let docs = vec![doc("a.html", "Alpha page", vec![])];
+    let files = build_index(&docs, &SearchOptions::default());
+    assert_eq!(search(&files, "alpha"), ["a.html#"]);
+}
+
+#[test]
+fn heading_hits_rank_above_body_and_body_above_code() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    let hits = search(&files, "nodeport");
+    assert_eq!(hits[0], "networking/services.html#nodeport", "{hits:?}");
+    let body = hits
+        .iter()
+        .position(|h| h == "workloads/deployments.html#")
+        .unwrap();
+    let code = hits
+        .iter()
+        .position(|h| h == "workloads/deployments.html#code-only")
+        .unwrap();
+    assert!(body < code, "{hits:?}");
+}
+
+#[test]
+fn title_hits_rank_first() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    assert_eq!(
+        search(&files, "deployments")[0],
+        "workloads/deployments.html#"
+    );
+}
+
+#[test]
+fn manifest_terms_and_error_states_are_findable() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    assert_eq!(
+        search(&files, "targetPort")[0],
+        "networking/services.html#nodeport"
+    );
+    assert_eq!(
+        search(&files, "ImagePullBackOff")[0],
+        "workloads/deployments.html#troubleshooting"
+    );
+    assert_eq!(
+        search(&files, "crashloopbackoff")[0],
+        "workloads/deployments.html#troubleshooting"
+    );
+    assert_eq!(
+        search(&files, "etcdctl")[0],
+        "workloads/deployments.html#code-only"
+    );
+    // camelCase parts of manifest keys are words too
+    assert!(search(&files, "target").contains(&"networking/services.html#nodeport".to_string()));
+}
+
+#[test]
+fn stemming_groups_word_forms_and_drops_stop_words() {
+    let files = build_index(&corpus(), &SearchOptions::default());
+    let shard = parse(file(&files, "search/t/6465.js").unwrap()).2; // "de"
+    let ws: Vec<&str> = shard["w"].as_str().unwrap().split(' ').collect();
+    let gi = |w: &str| shard["g"][ws.iter().position(|x| *x == w).unwrap()].clone();
+    assert_eq!(gi("deployment"), gi("deployments"));
+    assert!(file(&files, "search/t/7468.js").is_some()); // "th": "there"? no: "through"
+    let th = parse(file(&files, "search/t/7468.js").unwrap()).2;
+    assert!(!th["w"].as_str().unwrap().split(' ').any(|w| w == "the"));
+}
+
+#[test]
+fn unknown_language_indexes_words_unstemmed() {
+    let opts = SearchOptions {
+        language: "xx".into(),
+        ..SearchOptions::default()
+    };
+    let files = build_index(&corpus(), &opts);
+    let shard = parse(file(&files, "search/t/6465.js").unwrap()).2;
+    assert!(
+        shard["s"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .any(|s| s == "deployments")
+    );
+}
+
+#[test]
+fn excluded_pages_are_simply_absent() {
+    let mut docs = corpus();
+    docs.remove(1);
+    let files = build_index(&docs, &SearchOptions::default());
+    assert!(search(&files, "imagepullbackoff").is_empty());
+    assert!(file(&files, "search/p/1.js").is_none());
+}
+
+#[test]
+fn hostile_input_never_panics_and_stays_data() {
+    let evil =
+        "<script>alert(1)</script> <img src=x onerror=alert(1)> </script> \u{2028} \"quote\" é x"
+            .repeat(3);
+    let long = "a".repeat(100_000);
+    let docs = vec![
+        doc(
+            &evil,
+            &evil,
+            vec![sec(&evil, &evil, &evil, &long, &[&evil, "", "ÉtatFoo"])],
+        ),
+        doc("", "", vec![sec("", "", "", "", &[])]),
+    ];
+    let opts = SearchOptions {
+        boost_title: f32::NAN,
+        boost_code: -3.0,
+        ..SearchOptions::default()
+    };
+    let files = build_index(&docs, &opts);
+    for (_, bytes) in &files {
+        let s = std::str::from_utf8(bytes).unwrap();
+        assert!(!s.contains("</script"), "{s}");
+        assert!(!s.contains('\u{2028}'));
+        parse(bytes);
+    }
+    assert_eq!(search(&files, "onerror"), [format!("{evil}#{evil}")]);
+}
+
+#[test]
+fn varints_round_trip() {
+    let values = [0u32, 1, 31, 32, 1023, 1024, 32_767, 32_768, u32::MAX];
+    let mut s = String::new();
+    for v in values {
+        encode_varint(v, &mut s);
+    }
+    assert_eq!(decode_varints(&s).unwrap(), values);
+    assert_eq!(decode_varints("_"), None);
+    assert_eq!(decode_varints("!"), None);
+}
+
+#[test]
+fn big_shards_are_split_by_longer_prefixes() {
+    // Many distinct "co…" words in many sections make the "co" shard big.
+    let docs: Vec<SearchDocument> = (0..400)
+        .map(|i| {
+            let prose: String = (0..300)
+                .map(|j| format!("co{}x{} ", (i * 7 + j) % 97, j % 13))
+                .collect();
+            doc(
+                &format!("p{i}.html"),
+                "Page",
+                vec![sec(
+                    "",
+                    "Page",
+                    &format!("{prose} cobalt container co"),
+                    "",
+                    &[],
+                )],
+            )
+        })
+        .collect();
+    let files = build_index(&docs, &SearchOptions::default());
+    let (_, _, meta) = parse(file(&files, "search/meta.js").unwrap());
+    let keys: Vec<String> = serde_json::from_value(meta["shards"].clone()).unwrap();
+    assert!(keys.iter().any(|k| k.chars().count() > 2), "{keys:?}");
+    assert!(meta["k"].as_u64().unwrap() > 2);
+    for (p, b) in &files {
+        if p.starts_with("search/t") {
+            assert!(b.len() < 3 * SHARD_SPLIT_BYTES, "{p:?} {}", b.len());
+        }
+    }
+    assert_eq!(search(&files, "container").len(), 400);
+    assert_eq!(search(&files, "cobalt").len(), 400);
+    assert_eq!(search(&files, "co").len(), 400);
+}
+
+#[test]
+fn camel_case_parts() {
+    assert_eq!(camel_parts("targetPort"), ["target", "port"]);
+    assert_eq!(camel_parts("StatefulSet"), ["stateful", "set"]);
+    assert!(camel_parts("apps/v1").len() == 2);
+    assert!(camel_parts("spec").is_empty());
+}
