@@ -112,6 +112,8 @@
       if (bar) { bar.max = Math.max(total, 1); bar.value = count; }
       var num = progress.querySelector(".course-progress-count");
       if (num) { num.textContent = String(count); }
+      var all = progress.querySelector(".course-progress-total");
+      if (all) { all.textContent = String(total); }
     }
   }
 
