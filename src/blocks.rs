@@ -22,6 +22,8 @@ pub struct CourseBlocks {
     /// Example files to publish beside the pages: output path → bytes.
     published: Mutex<BTreeMap<String, Vec<u8>>>,
     checks: ManifestChecks,
+    /// Quizzes, the glossary and the other learner features.
+    learn: crate::learn::Learn,
 }
 
 /// The parsed arguments of `{{#example path key=value…}}`.
@@ -243,7 +245,17 @@ impl CourseBlocks {
             root_canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             published: Mutex::new(BTreeMap::new()),
             checks: ManifestChecks::new(checker, root),
+            learn: crate::learn::Learn::load(root),
         })
+    }
+
+    /// Lets the learner features see the whole course (the glossary page).
+    pub fn attach_course(&mut self, course: &crate::content::Course) {
+        self.learn.attach(course);
+    }
+
+    pub fn learn(&self) -> &crate::learn::Learn {
+        &self.learn
     }
 
     /// Example files referenced by pages, to copy into the site.
@@ -435,13 +447,32 @@ impl BlockHandler for CourseBlocks {
     ) -> Option<BlockOutput> {
         match lang {
             "yaml" | "yml" => Some(self.inline_manifest(place, info, text)),
+            "quiz" => Some(self.learn.quiz_block(place, text)),
             _ => None,
         }
+    }
+
+    fn prose(
+        &self,
+        page: &crate::content::Page,
+        text: &str,
+        seen: &mut std::collections::HashSet<usize>,
+    ) -> Option<String> {
+        self.learn.prose(page, text, seen)
+    }
+
+    fn link(
+        &self,
+        place: BlockPlace<'_>,
+        dest: &str,
+    ) -> Option<Result<(String, Option<String>), Diagnostic>> {
+        self.learn.link(place, dest)
     }
 
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
         match name {
             "example" => Some(self.example(place, args)),
+            crate::learn::GLOSSARY_DIRECTIVE => Some(self.learn.glossary_directive(place, args)),
             _ => None,
         }
     }

@@ -16,6 +16,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod highlight;
 pub mod init;
+pub mod learn;
 pub mod manifests;
 pub mod markdown;
 pub mod search;

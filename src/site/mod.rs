@@ -150,7 +150,8 @@ pub fn render_site(
     )?;
     let theme = Theme::load(&opts.root)?;
     let tera = theme.tera()?;
-    let handler = CourseBlocks::new(&opts.root, config)?;
+    let mut handler = CourseBlocks::new(&opts.root, config)?;
+    handler.attach_course(&course);
     render_with(opts, config, cache, &course, &theme, &tera, &handler)
 }
 
@@ -181,6 +182,8 @@ fn render_with(
         diags.extend(r.diagnostics.iter().cloned());
     }
     check_anchors(course, &rendered, &mut diags);
+    diags.extend(handler.learn().diagnostics());
+    let (pages_js, learn) = crate::learn::progress_script(course, &config.book.title);
     let prereqs = resolve_prerequisites(course, &mut diags);
 
     let version = assets_version(theme);
@@ -208,6 +211,7 @@ fn render_with(
             ctx.insert("prev", &prev);
             ctx.insert("next", &next);
             ctx.insert("live_reload", &inject);
+            ctx.insert("learn", &learn);
             let children = page
                 .children
                 .iter()
@@ -299,6 +303,7 @@ fn render_with(
     ctx.insert("prev", &None::<nav::NavLink>);
     ctx.insert("next", &None::<nav::NavLink>);
     ctx.insert("live_reload", &inject);
+    ctx.insert("learn", &learn);
     ctx.insert(
         "page",
         &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
@@ -309,6 +314,9 @@ fn render_with(
         }
         Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
     }
+    crate::learn::site_files(
+        tera, theme, &ctx, course, &rendered, &pages_js, &mut files, &mut diags,
+    );
     if let Some(base) = &config.book.base_url {
         let entries: Vec<String> = course
             .order
