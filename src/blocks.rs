@@ -376,6 +376,12 @@ impl CourseBlocks {
                 docs: &docs,
             },
         );
+        let graph = crate::diagram::graph(&text);
+        let html = if crate::diagram::worth_drawing(&graph) {
+            html + &crate::diagram::render(&graph, &format!("How the objects in {title} connect"))
+        } else {
+            html
+        };
         BlockOutput {
             html,
             diagnostics: verdict.diagnostics,
@@ -428,6 +434,12 @@ impl CourseBlocks {
                 docs: &docs,
             },
         );
+        let graph = crate::diagram::graph(text);
+        let html = if graph.objects.len() > 1 {
+            html + &crate::diagram::render(&graph, "How the objects in this manifest connect")
+        } else {
+            html
+        };
         BlockOutput {
             html,
             diagnostics: verdict.diagnostics,
