@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder (default: public/).
     Build(BuildArgs),
+    /// Check Kubernetes manifests (files, folders, Markdown; default: the whole course).
+    Check(crate::check::CheckArgs),
     /// Write a small starter course into DIR.
     Init {
         /// Folder to create the course in (created if missing).
@@ -54,6 +56,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build(args) => build(&args, cli.quiet),
+        Command::Check(args) => crate::check::run_cli(&args).clamp(0, 255) as u8,
         Command::Init { dir } => init(&dir, cli.quiet),
     };
     ExitCode::from(code)

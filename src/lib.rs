@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod blocks;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -16,6 +17,7 @@ pub mod diagnostic;
 pub mod highlight;
 pub mod init;
 pub mod learn;
+pub mod manifests;
 pub mod markdown;
 pub mod search;
 pub mod site;
