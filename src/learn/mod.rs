@@ -291,7 +291,6 @@ pub struct LearnContext {
     /// Query string that changes when the page list does.
     pub pages_version: String,
     pub total_pages: usize,
-    pub glossary_url: Option<String>,
 }
 
 /// The file listing every page for the progress bar, and its context.
@@ -311,7 +310,6 @@ pub fn progress_script(course: &Course, site_title: &str) -> (String, LearnConte
         LearnContext {
             pages_version: version,
             total_pages: pages.len(),
-            glossary_url: None,
         },
     )
 }
