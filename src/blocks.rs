@@ -21,6 +21,8 @@ pub struct CourseBlocks {
     root_canonical: PathBuf,
     /// Example files to publish beside the pages: output path → bytes.
     published: Mutex<BTreeMap<String, Vec<u8>>>,
+    /// Where each example file is shown: file → (page URL, page title).
+    usages: Mutex<BTreeMap<String, Vec<(String, String)>>>,
     checks: ManifestChecks,
     /// Quizzes, the glossary and the other learner features.
     learn: crate::learn::Learn,
@@ -244,6 +246,7 @@ impl CourseBlocks {
             root: root.to_path_buf(),
             root_canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             published: Mutex::new(BTreeMap::new()),
+            usages: Mutex::new(BTreeMap::new()),
             checks: ManifestChecks::new(checker, root),
             learn: crate::learn::Learn::load(root),
         })
@@ -259,6 +262,25 @@ impl CourseBlocks {
     }
 
     /// Example files referenced by pages, to copy into the site.
+    /// "1.29–1.37": the Kubernetes versions manifests are checked against.
+    pub fn version_range(&self) -> String {
+        self.checks.version_range()
+    }
+
+    /// The pages that show each example file, in a stable order.
+    pub fn usages(&self) -> BTreeMap<String, Vec<(String, String)>> {
+        let mut u = self
+            .usages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for list in u.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        u
+    }
+
     pub fn published_files(&self) -> Vec<(String, Vec<u8>)> {
         self.published
             .lock()
@@ -333,6 +355,12 @@ impl CourseBlocks {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(shown.clone(), text.as_bytes().to_vec());
+        self.usages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(shown.clone())
+            .or_default()
+            .push((page.url.clone(), page.front.title.clone()));
         let title = args.title.clone().unwrap_or_else(|| args.path.clone());
         let download = format!("{}{shown}", root_of(&page.url));
         let kinds = kinds_of(&text);

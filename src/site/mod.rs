@@ -317,6 +317,9 @@ fn render_with(
     crate::learn::site_files(
         tera, theme, &ctx, course, &rendered, &pages_js, &mut files, &mut diags,
     );
+    examples_index(
+        &opts.root, tera, theme, &ctx, course, handler, &mut files, &mut diags,
+    );
     if let Some(base) = &config.book.base_url {
         let entries: Vec<String> = course
             .order
@@ -371,6 +374,84 @@ fn render_with(
         warnings: diags,
         pages: course.pages.len(),
     })
+}
+
+/// `examples/index.html`: every example file by kind, with the pages that
+/// explain it and a download link. Every example is published, used or not.
+#[allow(clippy::too_many_arguments)]
+fn examples_index(
+    root: &Path,
+    tera: &tera::Tera,
+    theme: &Theme,
+    base_ctx: &tera::Context,
+    course: &Course,
+    handler: &CourseBlocks,
+    files: &mut BTreeMap<String, Vec<u8>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let dir = root.join(crate::blocks::EXAMPLES_DIR);
+    if !dir.is_dir() {
+        return;
+    }
+    let usages = handler.usages();
+    let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if !entry.file_type().is_file()
+            || !path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let shown = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let kinds = crate::blocks::kinds_of(&text);
+        let used: Vec<serde_json::Value> = usages
+            .get(&shown)
+            .map(|u| u.iter().map(|(url, title)| serde_json::json!({ "url": format!("../{url}"), "title": title })).collect())
+            .unwrap_or_default();
+        let in_examples = shown.strip_prefix("examples/").unwrap_or(&shown).to_owned();
+        let group = kinds
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "Other files".to_owned());
+        groups.entry(group).or_default().push(serde_json::json!({
+            "path": in_examples,
+            "raw": in_examples,
+            "kinds": kinds.join(", "),
+            "used": used,
+        }));
+        files.entry(shown).or_insert_with(|| text.into_bytes());
+    }
+    let groups: Vec<serde_json::Value> = groups
+        .into_iter()
+        .map(|(kind, files)| serde_json::json!({ "kind": kind, "id": crate::markdown::slugify(&kind), "files": files }))
+        .collect();
+    let mut ctx = base_ctx.clone();
+    ctx.insert("root", "../");
+    ctx.insert(
+        "sidebar",
+        &nav::sidebar_outside(course, "examples/index.html"),
+    );
+    ctx.insert("groups", &groups);
+    ctx.insert("versions", &handler.version_range());
+    ctx.insert("page", &serde_json::json!({ "title": "Examples", "description": "Every manifest of the course, by kind", "toc": [] }));
+    match tera.render("examples.html", &ctx) {
+        Ok(html) => {
+            files.insert("examples/index.html".to_owned(), html.into_bytes());
+        }
+        Err(e) => diags.push(theme.template_error(&e, Some("examples.html"))),
+    }
 }
 
 /// The search index of every page that does not opt out with `search = false`.

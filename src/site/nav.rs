@@ -21,6 +21,28 @@ pub struct NavLink {
     pub url: String,
 }
 
+/// The sidebar of a generated page that is not part of the page tree (the
+/// examples index): every chapter, none marked current.
+pub fn sidebar_outside(course: &Course, here: &str) -> String {
+    let mut html = String::with_capacity(4096);
+    html.push_str("<ul>");
+    let home = &course.pages[course.home];
+    item(
+        &mut html,
+        here,
+        &home.url,
+        &home.front.title,
+        false,
+        home.id,
+    );
+    html.push_str("</li>");
+    for &child in &home.children {
+        entry(course, child, usize::MAX, here, &[], &mut html);
+    }
+    html.push_str("</ul>");
+    html
+}
+
 /// The sidebar HTML for the page `current`.
 pub fn sidebar(course: &Course, current: PageId) -> String {
     let here = &course.pages[current].url;
