@@ -318,7 +318,15 @@ fn render_with(
         tera, theme, &ctx, course, &rendered, &pages_js, &mut files, &mut diags,
     );
     examples_index(
-        &opts.root, tera, theme, &ctx, course, handler, &mut files, &mut diags,
+        &opts.root,
+        &config.kubernetes.exclude,
+        tera,
+        theme,
+        &ctx,
+        course,
+        handler,
+        &mut files,
+        &mut diags,
     );
     if let Some(base) = &config.book.base_url {
         let entries: Vec<String> = course
@@ -381,6 +389,7 @@ fn render_with(
 #[allow(clippy::too_many_arguments)]
 fn examples_index(
     root: &Path,
+    exclude: &[String],
     tera: &tera::Tera,
     theme: &Theme,
     base_ctx: &tera::Context,
