@@ -421,7 +421,10 @@ fn examples_index(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if exclude.iter().any(|g| crate::check::cli::glob_match(g, &shown)) {
+        if exclude
+            .iter()
+            .any(|g| crate::check::cli::glob_match(g, &shown))
+        {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(path) else {
