@@ -98,7 +98,11 @@ fn highlight_floor(root: &Path) -> (u128, usize) {
     // thread first, as a build does once per process: the floor is the
     // highlighting itself.
     rayon::broadcast(|_| {
-        for (lang, code) in [("yaml", "a: 1\n"), ("bash", "echo hi\n"), ("rust", "fn main() {}\n")] {
+        for (lang, code) in [
+            ("yaml", "a: 1\n"),
+            ("bash", "echo hi\n"),
+            ("rust", "fn main() {}\n"),
+        ] {
             std::hint::black_box(kourse::highlight::highlight_uncached(code, lang));
         }
     });
