@@ -61,52 +61,26 @@ impl ManifestChecks {
 
     /// Diagnostics of all manifests of a page, computed once per page.
     fn page(&self, file: &Path, markdown: &str) -> Arc<Vec<Diagnostic>> {
-        if let Some(hit) = self
-            .pages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(file)
-        {
-            return hit.clone();
-        }
-        let diags = Arc::new(crate::check::markdown::check_page(
-            &self.checker,
-            file,
-            markdown,
-        ));
-        self.pages
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(file.to_path_buf(), diags.clone());
-        diags
+        once(&self.pages, file, || {
+            crate::check::markdown::check_page(&self.checker, file, markdown)
+        })
     }
 
     /// Diagnostics of a folder of example files checked together.
     fn folder(&self, dir: &Path) -> Arc<Vec<Diagnostic>> {
-        if let Some(hit) = self
-            .folders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(dir)
-        {
-            return hit.clone();
-        }
-        let sources: Vec<Source> = crate::check::expect::folder_set(dir)
-            .into_iter()
-            .filter_map(|p| {
-                let text = std::fs::read_to_string(&p).ok()?;
-                Some(Source::new(
-                    crate::diagnostic::display_path(&p, &self.root),
-                    text,
-                ))
-            })
-            .collect();
-        let diags = Arc::new(crate::check::expect::check_files(&self.checker, &sources));
-        self.folders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(dir.to_path_buf(), diags.clone());
-        diags
+        once(&self.folders, dir, || {
+            let sources: Vec<Source> = crate::check::expect::folder_set(dir)
+                .into_iter()
+                .filter_map(|p| {
+                    let text = std::fs::read_to_string(&p).ok()?;
+                    Some(Source::new(
+                        crate::diagnostic::display_path(&p, &self.root),
+                        text,
+                    ))
+                })
+                .collect();
+            crate::check::expect::check_files(&self.checker, &sources)
+        })
     }
 
     /// The verdict for a ```yaml block of a page: the page's diagnostics
@@ -211,6 +185,23 @@ impl ManifestChecks {
         }
         v
     }
+}
+
+/// The cached value for `key`, computing it on first use. Two threads may
+/// compute the same key at once; both get a correct result.
+fn once(
+    map: &Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+    key: &Path,
+    compute: impl FnOnce() -> Vec<Diagnostic>,
+) -> Arc<Vec<Diagnostic>> {
+    if let Some(hit) = map.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+        return hit.clone();
+    }
+    let value = Arc::new(compute());
+    map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.to_path_buf(), value.clone());
+    value
 }
 
 /// Everything a manifest figure shows.

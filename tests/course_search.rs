@@ -79,46 +79,9 @@ fn bundled_course_search_from_file_and_server() {
     page.assert_no_errors();
 
     // The same site over HTTP, from a minimal static server on loopback.
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let port = server.server_addr().to_ip().unwrap().port();
-    let root = site.clone();
-    let handle = std::thread::spawn(move || {
-        for _ in 0..400 {
-            let Ok(Some(req)) = server.recv_timeout(Duration::from_secs(30)) else {
-                break;
-            };
-            let path = req
-                .url()
-                .split(['?', '#'])
-                .next()
-                .unwrap_or("/")
-                .trim_start_matches('/')
-                .to_owned();
-            let file = root.join(if path.is_empty() { "index.html" } else { &path });
-            let resp = match std::fs::read(&file) {
-                Ok(bytes) => {
-                    let ct = match file.extension().and_then(|e| e.to_str()) {
-                        Some("html") => "text/html; charset=utf-8",
-                        Some("js") => "text/javascript",
-                        Some("css") => "text/css",
-                        Some("svg") => "image/svg+xml",
-                        _ => "application/octet-stream",
-                    };
-                    tiny_http::Response::from_data(bytes)
-                        .with_header(tiny_http::Header::from_bytes("Content-Type", ct).unwrap())
-                        .boxed()
-                }
-                Err(_) => tiny_http::Response::from_string("not found")
-                    .with_status_code(404)
-                    .boxed(),
-            };
-            let _ = req.respond(resp);
-        }
-    });
+    let port = support::static_server::serve(site.clone());
     let page = b.new_page();
     page.goto(&format!("http://127.0.0.1:{port}/index.html"));
     page.wait_for("#kourse-search-input", WAIT);
     assert_queries(&page);
-    drop(page);
-    drop(handle);
 }

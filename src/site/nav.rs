@@ -24,30 +24,31 @@ pub struct NavLink {
 /// The sidebar of a generated page that is not part of the page tree (the
 /// examples index): every chapter, none marked current.
 pub fn sidebar_outside(course: &Course, here: &str) -> String {
-    let mut html = String::with_capacity(4096);
-    html.push_str("<ul>");
-    let home = &course.pages[course.home];
-    item(
-        &mut html,
-        here,
-        &home.url,
-        &home.front.title,
-        false,
-        home.id,
-    );
-    html.push_str("</li>");
-    for &child in &home.children {
-        entry(course, child, usize::MAX, here, &[], &mut html);
-    }
-    html.push_str("</ul>");
-    html
+    draw(course, None, here, &[], true)
 }
 
 /// The sidebar HTML for the page `current`.
 pub fn sidebar(course: &Course, current: PageId) -> String {
-    let here = &course.pages[current].url;
     let mut open: Vec<PageId> = course.ancestors(current);
     open.push(current);
+    // Only the chapter on the path is listed inline (all of them on the
+    // home page); nav.js adds the rest.
+    draw(
+        course,
+        Some(current),
+        &course.pages[current].url,
+        &open,
+        current == course.home,
+    )
+}
+
+fn draw(
+    course: &Course,
+    current: Option<PageId>,
+    here: &str,
+    open: &[PageId],
+    all_chapters: bool,
+) -> String {
     let mut html = String::with_capacity(4096);
     html.push_str("<ul>");
     let home = &course.pages[course.home];
@@ -56,15 +57,20 @@ pub fn sidebar(course: &Course, current: PageId) -> String {
         here,
         &home.url,
         &home.front.title,
-        current == course.home,
+        current == Some(course.home),
         home.id,
     );
     html.push_str("</li>");
-    for &child in &course.pages[course.home].children {
-        // Only the chapter on the path is listed inline (all of them on the
-        // home page); nav.js adds the rest.
-        if current == course.home || open.contains(&child) {
-            entry(course, child, current, here, &open, &mut html);
+    for &child in &home.children {
+        if all_chapters || open.contains(&child) {
+            entry(
+                course,
+                child,
+                current.unwrap_or(usize::MAX),
+                here,
+                open,
+                &mut html,
+            );
         }
     }
     html.push_str("</ul>");
