@@ -298,6 +298,13 @@ impl CourseBlocks {
                 "`{rel}` is an absolute path; example paths are relative to {EXAMPLES_DIR}/"
             ));
         }
+        // `..` is resolved by the path's text first, so a path that climbs
+        // out of the course is refused even when its target does not exist.
+        if crate::markdown::links::resolve(EXAMPLES_DIR, rel).is_none() {
+            return Err(format!(
+                "`{rel}` resolves outside the course folder; includes must stay inside it"
+            ));
+        }
         let joined = self.root.join(EXAMPLES_DIR).join(rel);
         let canonical = joined
             .canonicalize()
