@@ -17,5 +17,6 @@ pub mod highlight;
 pub mod init;
 pub mod markdown;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod theme;

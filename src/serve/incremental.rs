@@ -1,0 +1,551 @@
+//! Incremental rebuilds for `serve`.
+//!
+//! Every rebuild reloads the course's inputs (config, theme, content) and
+//! re-runs only the stages whose inputs changed. Each cached result carries
+//! the key of everything it was computed from, so dependencies are explicit
+//! rather than special cases:
+//!
+//! * **Markdown** of a page depends on its source text, its source path,
+//!   URL and file, the link map of the whole course (every page's source and
+//!   URL, for links and "did you mean"), the set of theme asset paths (image
+//!   links are checked against it), the config, and the contents of every
+//!   `examples/` file its directives included.
+//! * **Page HTML** depends on the page's Markdown result, its children's
+//!   Markdown results (a section lists their descriptions and reading
+//!   times), the navigation structure (every page's title, URL, parent and
+//!   children, and the reading order: sidebar, breadcrumbs, prev/next,
+//!   prerequisites), the templates, the asset version, the config and the
+//!   injected reload script.
+//!
+//! The template and final steps are the same functions `kourse build` uses
+//! ([`crate::site::Templating`]), so the two paths produce byte-identical
+//! output (tested in `tests/serve_incremental.rs`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::blocks::{CourseBlocks, EXAMPLES_DIR};
+use crate::config::Config;
+use crate::content::{self, Course, LoadOptions};
+use crate::diagnostic::Diagnostic;
+use crate::highlight::HighlightCache;
+use crate::markdown::{BlockHandler, BlockOutput, BlockPlace, PageRenderer, Rendered};
+use crate::site::{self, BuildOptions, Templating};
+use crate::theme::Theme;
+
+type Key = [u8; 32];
+
+/// A served site: output path → bytes, shared without copying.
+pub type Files = HashMap<String, Arc<Vec<u8>>>;
+
+/// What a successful rebuild produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub files: Arc<Files>,
+    /// Output paths whose bytes differ from the previous good build
+    /// (added, changed or removed), sorted.
+    pub changed: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
+    pub pages: usize,
+    /// How many pages had their Markdown / their template re-rendered.
+    pub markdown_rendered: usize,
+    pub templated: usize,
+    pub search_rebuilt: bool,
+}
+
+/// Which inputs may have changed since the last rebuild.
+#[derive(Debug, Clone, Default)]
+pub enum Hint {
+    /// Unknown: re-read everything (still reuses what is provably unchanged).
+    #[default]
+    All,
+    /// These files (absolute or relative to the root) changed.
+    Paths(Vec<PathBuf>),
+}
+
+struct MdEntry {
+    /// Key of everything except the included example files.
+    base: Key,
+    /// Included example files (relative to `examples/`) and their content hash.
+    deps: Vec<(String, Key)>,
+    /// The page used a directive whose file dependencies we do not know.
+    opaque: bool,
+    rendered: Arc<Rendered>,
+    published: Vec<(String, Vec<u8>)>,
+}
+
+impl MdEntry {
+    fn full_key(&self) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.base);
+        for (p, k) in &self.deps {
+            h.update(p.as_bytes());
+            h.update(&[0]);
+            h.update(k);
+        }
+        *h.finalize().as_bytes()
+    }
+}
+
+struct HtmlEntry {
+    key: Key,
+    url: String,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// The state kept between rebuilds.
+pub struct Engine {
+    opts: BuildOptions,
+    cache: Arc<HighlightCache>,
+    /// By page source path.
+    markdown: HashMap<String, MdEntry>,
+    html: HashMap<String, HtmlEntry>,
+    /// Content hash of example files (relative to `examples/`), invalidated by hints.
+    examples: Mutex<HashMap<String, Key>>,
+    /// Text hash by source, to avoid rehashing unchanged pages.
+    texts: HashMap<String, Key>,
+    /// The course of the previous rebuild (its texts back `texts`).
+    prev_course: Option<Course>,
+    /// The search index files and the key of their inputs.
+    search: Option<(Key, Vec<(String, Vec<u8>)>)>,
+    last_good: Option<Arc<Files>>,
+}
+
+fn hash_str(h: &mut blake3::Hasher, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+impl Engine {
+    pub fn new(opts: BuildOptions, cache: Arc<HighlightCache>) -> Engine {
+        Engine {
+            opts,
+            cache,
+            markdown: HashMap::new(),
+            html: HashMap::new(),
+            examples: Mutex::new(HashMap::new()),
+            texts: HashMap::new(),
+            prev_course: None,
+            search: None,
+            last_good: None,
+        }
+    }
+
+    pub fn options(&self) -> &BuildOptions {
+        &self.opts
+    }
+
+    /// The last successful build, if any.
+    pub fn last_good(&self) -> Option<Arc<Files>> {
+        self.last_good.clone()
+    }
+
+    fn example_hash(&self, rel: &str) -> Key {
+        if let Some(k) = self
+            .examples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(rel)
+        {
+            return *k;
+        }
+        let path = self.opts.root.join(EXAMPLES_DIR).join(rel);
+        let key = match std::fs::read(&path) {
+            Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
+            Err(_) => [0; 32],
+        };
+        self.examples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_owned(), key);
+        key
+    }
+
+    /// Forgets cached example hashes the hint says may have changed. Any
+    /// change below `examples/` forgets them all: re-hashing the included
+    /// files is cheap and covers symlinks and renamed folders.
+    fn apply_hint(&mut self, hint: &Hint) {
+        let root = self.opts.root.clone();
+        let examples = self.examples.get_mut().unwrap_or_else(|e| e.into_inner());
+        match hint {
+            Hint::All => examples.clear(),
+            Hint::Paths(paths) => {
+                if paths.iter().any(|p| is_examples_path(&root, p)) {
+                    examples.clear();
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the site, re-rendering only what changed. On failure the
+    /// diagnostics are returned and the last good build stays as it was.
+    pub fn rebuild(&mut self, hint: &Hint) -> Result<Outcome, Vec<Diagnostic>> {
+        self.apply_hint(hint);
+        let root = self.opts.root.clone();
+        let config = Config::load(&root)?;
+        let theme = Theme::load(&root)?;
+        let tera = theme.tera()?;
+        // Checks the config the same way the full build does.
+        CourseBlocks::new(&root, &config)?;
+        let course = content::load(
+            &root,
+            LoadOptions {
+                drafts: self.opts.drafts || config.build.drafts,
+            },
+        )?;
+
+        let config_key = {
+            let mut h = blake3::Hasher::new();
+            hash_str(&mut h, &format!("{config:?}"));
+            h.update(&[self.opts.drafts as u8, self.opts.deny_warnings as u8]);
+            *h.finalize().as_bytes()
+        };
+        // Markdown-wide inputs: config, asset paths, the link map.
+        let md_global = {
+            let mut h = blake3::Hasher::new();
+            h.update(&config_key);
+            for k in theme.assets.keys() {
+                hash_str(&mut h, k);
+            }
+            h.update(b"|");
+            for p in &course.pages {
+                hash_str(&mut h, &p.source);
+                hash_str(&mut h, &p.url);
+            }
+            *h.finalize().as_bytes()
+        };
+        // Template-wide inputs: config, templates, assets, reload script, navigation.
+        let tpl_global = {
+            let mut h = blake3::Hasher::new();
+            h.update(&config_key);
+            for (name, (text, file)) in &theme.templates {
+                hash_str(&mut h, name);
+                hash_str(&mut h, text);
+                hash_str(&mut h, &file.to_string_lossy());
+            }
+            for (k, v) in &theme.assets {
+                hash_str(&mut h, k);
+                h.update(blake3::hash(v).as_bytes());
+            }
+            hash_str(&mut h, self.opts.inject.as_deref().unwrap_or(""));
+            h.update(&nav_key(&course));
+            *h.finalize().as_bytes()
+        };
+
+        // Text hashes, reusing those of unchanged texts.
+        let texts: HashMap<String, Key> = course
+            .pages
+            .par_iter()
+            .map(|p| {
+                let old = self
+                    .prev_course
+                    .as_ref()
+                    .and_then(|c| c.by_source(&p.source))
+                    .filter(|o| o.text == p.text);
+                let key = match old.and_then(|_| self.texts.get(&p.source)) {
+                    Some(k) => *k,
+                    None => *blake3::hash(p.text.as_bytes()).as_bytes(),
+                };
+                (p.source.clone(), key)
+            })
+            .collect();
+
+        // Markdown: reuse entries whose inputs are unchanged.
+        let bases: Vec<Key> = course
+            .pages
+            .iter()
+            .map(|p| {
+                let mut h = blake3::Hasher::new();
+                h.update(&md_global);
+                hash_str(&mut h, &p.source);
+                hash_str(&mut h, &p.url);
+                hash_str(&mut h, &p.file.to_string_lossy());
+                h.update(&texts[&p.source]);
+                *h.finalize().as_bytes()
+            })
+            .collect();
+        let dirty: Vec<usize> = course
+            .pages
+            .iter()
+            .filter(|p| match self.markdown.get(&p.source) {
+                Some(e) if e.base == bases[p.id] => {
+                    e.opaque || e.deps.iter().any(|(rel, k)| self.example_hash(rel) != *k)
+                }
+                _ => true,
+            })
+            .map(|p| p.id)
+            .collect();
+        let asset_exists = |p: &str| theme.assets.contains_key(p);
+        let fresh: Vec<(usize, MdEntry)> = dirty
+            .par_iter()
+            .map(|&id| {
+                let page = &course.pages[id];
+                // One handler per page, so that its published files are this page's.
+                let inner = CourseBlocks::new(&root, &config)?;
+                let blocks = Recording {
+                    inner,
+                    deps: Mutex::default(),
+                    opaque: Mutex::new(false),
+                };
+                let renderer = PageRenderer {
+                    course: &course,
+                    highlighter: &self.cache,
+                    asset_exists: &asset_exists,
+                    blocks: &blocks,
+                };
+                let rendered = renderer.render(page);
+                let deps: Vec<(String, Key)> = {
+                    let mut d = blocks.deps.into_inner().unwrap_or_else(|e| e.into_inner());
+                    d.sort();
+                    d.dedup();
+                    d.into_iter()
+                        .map(|rel| {
+                            let k = self.example_hash(&rel);
+                            (rel, k)
+                        })
+                        .collect()
+                };
+                let opaque = blocks
+                    .opaque
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner());
+                let published = blocks.inner.published_files();
+                Ok((
+                    id,
+                    MdEntry {
+                        base: bases[id],
+                        deps,
+                        opaque,
+                        rendered: Arc::new(rendered),
+                        published,
+                    },
+                ))
+            })
+            .collect::<Result<_, Vec<Diagnostic>>>()?;
+        let markdown_rendered = fresh.len();
+        for (id, entry) in fresh {
+            self.markdown.insert(course.pages[id].source.clone(), entry);
+        }
+        let live: HashSet<&str> = course.pages.iter().map(|p| p.source.as_str()).collect();
+        self.markdown.retain(|k, _| live.contains(k.as_str()));
+        self.texts = texts;
+        let live: HashSet<String> = live.into_iter().map(str::to_owned).collect();
+
+        let entries: Vec<&MdEntry> = course
+            .pages
+            .iter()
+            .map(|p| &self.markdown[&p.source])
+            .collect();
+        let rendered: Vec<Arc<Rendered>> = entries.iter().map(|e| e.rendered.clone()).collect();
+        let md_keys: Vec<Key> = entries.iter().map(|e| e.full_key()).collect();
+
+        // Diagnostics in the order the full build collects them.
+        let mut diags: Vec<Diagnostic> = course.warnings.clone();
+        for r in &rendered {
+            diags.extend(r.diagnostics.iter().cloned());
+        }
+        let rendered_refs: Vec<&Rendered> = rendered.iter().map(|r| &**r).collect();
+        site::check_anchors(&course, &rendered_refs, &mut diags);
+        let prereqs = site::resolve_prerequisites(&course, &mut diags);
+        let templating = Templating::new(&self.opts, &config, &course, &theme, &tera, prereqs);
+
+        // Page HTML.
+        let tpl_keys: Vec<Key> = course
+            .pages
+            .iter()
+            .map(|p| {
+                let mut h = blake3::Hasher::new();
+                h.update(&tpl_global);
+                h.update(&md_keys[p.id]);
+                for &c in &p.children {
+                    h.update(&md_keys[c]);
+                }
+                *h.finalize().as_bytes()
+            })
+            .collect();
+        let to_template: Vec<usize> = course
+            .pages
+            .iter()
+            .filter(|p| !matches!(self.html.get(&p.source), Some(e) if e.key == tpl_keys[p.id] && e.url == p.url))
+            .map(|p| p.id)
+            .collect();
+        let templated_results: Vec<(usize, Result<(String, Vec<u8>), Diagnostic>)> = to_template
+            .par_iter()
+            .map(|&id| (id, templating.page(&rendered_refs, &course.pages[id])))
+            .collect();
+        let templated = templated_results.len();
+        let mut template_errors = Vec::new();
+        for (id, res) in templated_results {
+            let source = course.pages[id].source.clone();
+            match res {
+                Ok((url, bytes)) => {
+                    self.html.insert(
+                        source,
+                        HtmlEntry {
+                            key: tpl_keys[id],
+                            url,
+                            bytes: Arc::new(bytes),
+                        },
+                    );
+                }
+                Err(d) => {
+                    self.html.remove(&source);
+                    site::push_template_error(&mut template_errors, d);
+                }
+            }
+        }
+        self.html.retain(|k, _| live.contains(k.as_str()));
+        diags.extend(template_errors);
+        let mut extras = BTreeMap::new();
+        let mut search_rebuilt = false;
+        templating.extras(&mut extras, &mut diags);
+        for e in &entries {
+            for (path, bytes) in &e.published {
+                extras.insert(path.clone(), bytes.clone());
+            }
+        }
+        if config.search.enable {
+            // The index depends on every page's sections, title and URL.
+            let key = {
+                let mut h = blake3::Hasher::new();
+                h.update(&config_key);
+                h.update(&nav_key(&course));
+                for k in &md_keys {
+                    h.update(k);
+                }
+                *h.finalize().as_bytes()
+            };
+            if !matches!(&self.search, Some((k, _)) if *k == key) {
+                self.search = Some((key, site::search_index(&course, &rendered_refs, &config)));
+                search_rebuilt = true;
+            }
+            if let Some((_, files)) = &self.search {
+                for (path, bytes) in files {
+                    extras.insert(path.clone(), bytes.clone());
+                }
+            }
+        }
+        drop(templating);
+        drop(rendered_refs);
+        drop(rendered);
+        drop(entries);
+        let pages = course.pages.len();
+        let urls: Vec<(String, String)> = course
+            .pages
+            .iter()
+            .map(|p| (p.source.clone(), p.url.clone()))
+            .collect();
+        self.prev_course = Some(course);
+        let checked = site::finish(&self.opts, &config, BTreeMap::new(), diags, pages)?;
+
+        // Assemble and diff against the last good build.
+        let mut files: Files = HashMap::with_capacity(pages + extras.len());
+        for (source, _url) in &urls {
+            if let Some(e) = self.html.get(source) {
+                files.insert(e.url.clone(), e.bytes.clone());
+            }
+        }
+        let old = self.last_good.clone();
+        for (path, bytes) in extras {
+            // Keep sharing unchanged extras with the previous build.
+            let shared = match old.as_ref().and_then(|o| o.get(&path)) {
+                Some(prev) if **prev == bytes => prev.clone(),
+                _ => Arc::new(bytes),
+            };
+            files.insert(path, shared);
+        }
+        let mut changed: Vec<String> = match &old {
+            None => files.keys().cloned().collect(),
+            Some(old) => {
+                let mut c: Vec<String> = files
+                    .iter()
+                    .filter(|(k, v)| old.get(*k).is_none_or(|o| !Arc::ptr_eq(o, v) && o != *v))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                c.extend(old.keys().filter(|k| !files.contains_key(*k)).cloned());
+                c
+            }
+        };
+        changed.sort();
+        let files = Arc::new(files);
+        self.last_good = Some(files.clone());
+        Ok(Outcome {
+            files,
+            changed,
+            warnings: checked.warnings,
+            pages: checked.pages,
+            markdown_rendered,
+            templated,
+            search_rebuilt,
+        })
+    }
+}
+
+fn is_examples_path(root: &Path, p: &Path) -> bool {
+    p.starts_with(root.join(EXAMPLES_DIR)) || p.starts_with(EXAMPLES_DIR)
+}
+
+/// Everything navigation shows about every page: titles, URLs, the tree and
+/// the reading order.
+fn nav_key(course: &Course) -> Key {
+    let mut h = blake3::Hasher::new();
+    for p in &course.pages {
+        hash_str(&mut h, &p.source);
+        hash_str(&mut h, &p.url);
+        hash_str(&mut h, &p.front.title);
+        h.update(&[p.is_section as u8]);
+        h.update(&(p.parent.map_or(u64::MAX, |x| x as u64)).to_le_bytes());
+        h.update(&(p.children.len() as u64).to_le_bytes());
+        for &c in &p.children {
+            h.update(&(c as u64).to_le_bytes());
+        }
+    }
+    h.update(&(course.home as u64).to_le_bytes());
+    for &o in &course.order {
+        h.update(&(o as u64).to_le_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
+/// Wraps the course's block handler and records which `examples/` files a
+/// page's directives include.
+struct Recording {
+    inner: CourseBlocks,
+    deps: Mutex<Vec<String>>,
+    opaque: Mutex<bool>,
+}
+
+impl BlockHandler for Recording {
+    fn code_block(
+        &self,
+        place: BlockPlace<'_>,
+        lang: &str,
+        info: &str,
+        text: &str,
+    ) -> Option<BlockOutput> {
+        self.inner.code_block(place, lang, info, text)
+    }
+
+    fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
+        let out = self.inner.directive(place, name, args);
+        if out.is_some() {
+            match (name, crate::blocks::parse_example_args(args)) {
+                ("example", Ok(a)) => match crate::markdown::links::resolve("", &a.path) {
+                    Some(rel) => self
+                        .deps
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(rel),
+                    // Climbs out of examples/: depends on a file we do not track.
+                    None => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
+                },
+                ("example", Err(_)) => {}
+                _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
+            }
+        }
+        out
+    }
+}

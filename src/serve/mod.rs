@@ -1,0 +1,3 @@
+//! `kourse serve`: a live preview.
+
+pub mod incremental;
