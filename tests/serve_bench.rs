@@ -339,4 +339,44 @@ fn serve_latency() {
         println!("(no Chromium: DOM latency not measured)");
     }
     server.stop();
+
+    // Where the time of a single-chapter rebuild goes (the engine alone).
+    let mut engine = kourse::serve::incremental::Engine::new(
+        kourse::site::BuildOptions {
+            root: root.to_path_buf(),
+            inject: Some(kourse::serve::reload::inject()),
+            ..Default::default()
+        },
+        std::sync::Arc::new(kourse::highlight::HighlightCache::new()),
+    );
+    engine
+        .rebuild(&kourse::serve::incremental::Hint::All)
+        .unwrap();
+    let mut sums: Vec<(&'static str, f64)> = Vec::new();
+    let runs = 5;
+    for i in 0..runs {
+        let rel = format!("content/01-chapter-1/{i:03}-page-{i}.md");
+        std::fs::write(
+            root.join(&rel),
+            page(&mut rng, &format!("Page 1.{i}"), i, "Engine edit."),
+        )
+        .unwrap();
+        let o = engine
+            .rebuild(&kourse::serve::incremental::Hint::Paths(vec![rel.into()]))
+            .unwrap();
+        for (j, (name, ms)) in o.timings.iter().enumerate() {
+            if sums.len() <= j {
+                sums.push((name, 0.0));
+            }
+            sums[j].1 += ms;
+        }
+    }
+    let laps: Vec<String> = sums
+        .iter()
+        .map(|(n, ms)| format!("{n} {:.1}", ms / runs as f64))
+        .collect();
+    println!(
+        "engine stages of a single-chapter rebuild (mean ms): {}",
+        laps.join(", ")
+    );
 }

@@ -401,7 +401,7 @@ fn a_save_burst_ends_in_one_consistent_build() {
         events += 1;
     }
     assert!(
-        events >= 1 && events < 100,
+        (1..100).contains(&events),
         "{events} reload events for 100 saves"
     );
     let page = get(a, "/first-steps/first-pod.html").text();

@@ -37,6 +37,10 @@ use crate::site::{self, BuildOptions, Templating};
 use crate::theme::Theme;
 
 type Key = [u8; 32];
+/// Output files as (path, bytes).
+type FileList = Vec<(String, Vec<u8>)>;
+/// A page's output path and HTML, or the template error.
+type PageHtml = Result<(String, Vec<u8>), Diagnostic>;
 
 /// A served site: output path → bytes, shared without copying.
 pub type Files = HashMap<String, Arc<Vec<u8>>>;
@@ -54,6 +58,8 @@ pub struct Outcome {
     pub markdown_rendered: usize,
     pub templated: usize,
     pub search_rebuilt: bool,
+    /// Wall time of each stage, in milliseconds, for the terminal and the benchmark.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Which inputs may have changed since the last rebuild.
@@ -74,7 +80,7 @@ struct MdEntry {
     /// The page used a directive whose file dependencies we do not know.
     opaque: bool,
     rendered: Arc<Rendered>,
-    published: Vec<(String, Vec<u8>)>,
+    published: FileList,
 }
 
 impl MdEntry {
@@ -110,7 +116,7 @@ pub struct Engine {
     /// The course of the previous rebuild (its texts back `texts`).
     prev_course: Option<Course>,
     /// The search index files and the key of their inputs.
-    search: Option<(Key, Vec<(String, Vec<u8>)>)>,
+    search: Option<(Key, FileList)>,
     last_good: Option<Arc<Files>>,
 }
 
@@ -185,6 +191,7 @@ impl Engine {
     pub fn rebuild(&mut self, hint: &Hint) -> Result<Outcome, Vec<Diagnostic>> {
         self.apply_hint(hint);
         let root = self.opts.root.clone();
+        let mut clock = Clock::new();
         let config = Config::load(&root)?;
         let theme = Theme::load(&root)?;
         let tera = theme.tera()?;
@@ -253,6 +260,7 @@ impl Engine {
             })
             .collect();
 
+        clock.lap("load");
         // Markdown: reuse entries whose inputs are unchanged.
         let bases: Vec<Key> = course
             .pages
@@ -350,6 +358,7 @@ impl Engine {
         let rendered_refs: Vec<&Rendered> = rendered.iter().map(|r| &**r).collect();
         site::check_anchors(&course, &rendered_refs, &mut diags);
         let prereqs = site::resolve_prerequisites(&course, &mut diags);
+        clock.lap("markdown");
         let templating = Templating::new(&self.opts, &config, &course, &theme, &tera, prereqs);
 
         // Page HTML.
@@ -372,7 +381,7 @@ impl Engine {
             .filter(|p| !matches!(self.html.get(&p.source), Some(e) if e.key == tpl_keys[p.id] && e.url == p.url))
             .map(|p| p.id)
             .collect();
-        let templated_results: Vec<(usize, Result<(String, Vec<u8>), Diagnostic>)> = to_template
+        let templated_results: Vec<(usize, PageHtml)> = to_template
             .par_iter()
             .map(|&id| (id, templating.page(&rendered_refs, &course.pages[id])))
             .collect();
@@ -399,6 +408,7 @@ impl Engine {
         }
         self.html.retain(|k, _| live.contains(k.as_str()));
         diags.extend(template_errors);
+        clock.lap("templates");
         let mut extras = BTreeMap::new();
         let mut search_rebuilt = false;
         templating.extras(&mut extras, &mut diags);
@@ -407,6 +417,7 @@ impl Engine {
                 extras.insert(path.clone(), bytes.clone());
             }
         }
+        clock.lap("extras");
         if config.search.enable {
             // The index depends on every page's sections, title and URL.
             let key = {
@@ -439,6 +450,7 @@ impl Engine {
             .map(|p| (p.source.clone(), p.url.clone()))
             .collect();
         self.prev_course = Some(course);
+        clock.lap("search");
         let checked = site::finish(&self.opts, &config, BTreeMap::new(), diags, pages)?;
 
         // Assemble and diff against the last good build.
@@ -480,6 +492,10 @@ impl Engine {
             markdown_rendered,
             templated,
             search_rebuilt,
+            timings: {
+                clock.lap("assemble");
+                clock.laps
+            },
         })
     }
 }
@@ -547,5 +563,26 @@ impl BlockHandler for Recording {
             }
         }
         out
+    }
+}
+
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((name, (now - self.last).as_secs_f64() * 1000.0));
+        self.last = now;
     }
 }

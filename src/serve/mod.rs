@@ -335,6 +335,14 @@ fn rebuild_loop(
                             ""
                         }
                     );
+                    if std::env::var_os("KOURSE_SERVE_TIMINGS").is_some() {
+                        let laps: Vec<String> = o
+                            .timings
+                            .iter()
+                            .map(|(n, ms)| format!("{n} {ms:.1}"))
+                            .collect();
+                        eprintln!("  stages (ms): {}", laps.join(", "));
+                    }
                 }
             }
             Err(diags) => {
