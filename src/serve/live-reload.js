@@ -18,7 +18,7 @@
     var saved = sessionStorage.getItem(KEY);
     if (saved !== null) {
       sessionStorage.removeItem(KEY);
-      var restore = function () { window.scrollTo(0, +saved || 0); };
+      var restore = function () { window.scrollTo({ top: +saved || 0, left: 0, behavior: "instant" }); };
       if (document.readyState === "complete") restore(); else addEventListener("load", restore);
     }
   } catch (e) { /* storage may be disabled */ }
