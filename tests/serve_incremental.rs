@@ -27,12 +27,13 @@ fn full(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Vec<kourse::diagnostic
 }
 
 fn assert_identical(root: &Path, out: &Outcome, step: &str) {
+    assert_identical_files(root, &out.files, step);
+}
+
+fn assert_identical_files(root: &Path, files: &kourse::serve::incremental::Files, step: &str) {
     let expected = full(root).unwrap_or_else(|d| panic!("{step}: full build failed: {d:?}"));
-    let got: BTreeMap<String, Vec<u8>> = out
-        .files
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_vec()))
-        .collect();
+    let got: BTreeMap<String, Vec<u8>> =
+        files.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect();
     let exp_keys: Vec<_> = expected.keys().collect();
     let got_keys: Vec<_> = got.keys().collect();
     assert_eq!(got_keys, exp_keys, "{step}: different file sets");
@@ -253,6 +254,28 @@ fn incremental_output_is_byte_identical_to_a_full_render() {
     let o = rebuild(&mut engine, &[p]);
     assert_identical(r, &o, "after fix");
     assert!(o.changed.contains(&"more/beta.html".to_owned()));
+
+    // Deferred search index: the pages first, then the index; identical once finished.
+    let p = write(
+        r,
+        "content/02-more/beta.md",
+        &page("Beta", 2, "Deferred zanzibar words."),
+    );
+    let o = engine.rebuild_deferred(&Hint::Paths(vec![p])).unwrap();
+    assert!(!o.search_rebuilt);
+    assert!(o.changed.contains(&"more/beta.html".to_owned()));
+    assert!(
+        !o.changed.iter().any(|c| c.starts_with("search/")),
+        "{:?}",
+        o.changed
+    );
+    let (files, changed) = engine.finish_search().expect("a stale index to finish");
+    assert!(
+        changed.iter().any(|c| c.starts_with("search/")),
+        "{changed:?}"
+    );
+    assert_identical_files(r, &files, "deferred search");
+    assert!(engine.finish_search().is_none());
 
     // A full rebuild with no hint agrees too.
     assert_identical(r, &engine.rebuild(&Hint::All).unwrap(), "hint all");

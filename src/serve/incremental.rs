@@ -117,6 +117,8 @@ pub struct Engine {
     prev_course: Option<Course>,
     /// The search index files and the key of their inputs.
     search: Option<(Key, FileList)>,
+    /// A search index made stale by a deferred rebuild: its key and config.
+    pending_search: Option<(Key, Config)>,
     last_good: Option<Arc<Files>>,
 }
 
@@ -136,6 +138,7 @@ impl Engine {
             texts: HashMap::new(),
             prev_course: None,
             search: None,
+            pending_search: None,
             last_good: None,
         }
     }
@@ -189,6 +192,56 @@ impl Engine {
     /// Rebuilds the site, re-rendering only what changed. On failure the
     /// diagnostics are returned and the last good build stays as it was.
     pub fn rebuild(&mut self, hint: &Hint) -> Result<Outcome, Vec<Diagnostic>> {
+        self.rebuild_with(hint, false)
+    }
+
+    /// Like [`Engine::rebuild`], but a search index made stale by the
+    /// change is not rebuilt yet: the pages are ready (and can be announced)
+    /// first, with the previous index; [`Engine::finish_search`] then brings
+    /// the index up to date. The index is the slowest stage by far (it reads
+    /// every page's text), and no open page shows it.
+    pub fn rebuild_deferred(&mut self, hint: &Hint) -> Result<Outcome, Vec<Diagnostic>> {
+        self.rebuild_with(hint, true)
+    }
+
+    /// Rebuilds a search index left stale by [`Engine::rebuild_deferred`];
+    /// returns the new site and the paths that changed, or `None` when there
+    /// was nothing to do. After this the site is byte-identical to a full build.
+    pub fn finish_search(&mut self) -> Option<(Arc<Files>, Vec<String>)> {
+        let (key, config) = self.pending_search.take()?;
+        let course = self.prev_course.as_ref()?;
+        let rendered: Vec<&Rendered> = course
+            .pages
+            .iter()
+            .map(|p| self.markdown.get(&p.source).map(|e| &*e.rendered))
+            .collect::<Option<_>>()?;
+        let fresh = site::search_index(course, &rendered, &config);
+        let mut files: Files = (**self.last_good.as_ref()?).clone();
+        let mut changed = Vec::new();
+        if let Some((_, old)) = &self.search {
+            for (path, _) in old {
+                if files.remove(path).is_some() {
+                    changed.push(path.clone());
+                }
+            }
+        }
+        for (path, bytes) in &fresh {
+            files.insert(path.clone(), Arc::new(bytes.clone()));
+            changed.push(path.clone());
+        }
+        changed.sort();
+        changed.dedup();
+        self.search = Some((key, fresh));
+        let files = Arc::new(files);
+        self.last_good = Some(files.clone());
+        Some((files, changed))
+    }
+
+    fn rebuild_with(
+        &mut self,
+        hint: &Hint,
+        defer_search: bool,
+    ) -> Result<Outcome, Vec<Diagnostic>> {
         self.apply_hint(hint);
         let root = self.opts.root.clone();
         let mut clock = Clock::new();
@@ -411,6 +464,7 @@ impl Engine {
         clock.lap("templates");
         let mut extras = BTreeMap::new();
         let mut search_rebuilt = false;
+        let mut pending_search = None;
         templating.extras(&mut extras, &mut diags);
         for e in &entries {
             for (path, bytes) in &e.published {
@@ -430,8 +484,12 @@ impl Engine {
                 *h.finalize().as_bytes()
             };
             if !matches!(&self.search, Some((k, _)) if *k == key) {
-                self.search = Some((key, site::search_index(&course, &rendered_refs, &config)));
-                search_rebuilt = true;
+                if defer_search && self.search.is_some() {
+                    pending_search = Some((key, config.clone()));
+                } else {
+                    self.search = Some((key, site::search_index(&course, &rendered_refs, &config)));
+                    search_rebuilt = true;
+                }
             }
             if let Some((_, files)) = &self.search {
                 for (path, bytes) in files {
@@ -452,6 +510,8 @@ impl Engine {
         self.prev_course = Some(course);
         clock.lap("search");
         let checked = site::finish(&self.opts, &config, BTreeMap::new(), diags, pages)?;
+        // Only a good build leaves an index to finish.
+        self.pending_search = pending_search;
 
         // Assemble and diff against the last good build.
         let mut files: Files = HashMap::with_capacity(pages + extras.len());

@@ -287,8 +287,13 @@ fn rebuild_loop(
 ) {
     let root = engine.options().root.clone();
     let mut generation = 0u64;
+    let mut carry: Option<Vec<PathBuf>> = None;
     while !stop.load(Ordering::SeqCst) {
-        let mut batch = match rx.recv_timeout(Duration::from_millis(100)) {
+        let next = match carry.take() {
+            Some(b) => Ok(b),
+            None => rx.recv_timeout(Duration::from_millis(100)),
+        };
+        let mut batch = match next {
             Ok(b) => b,
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
@@ -309,7 +314,7 @@ fn rebuild_loop(
             && rel
                 .iter()
                 .all(|p| p.starts_with("static") && p.extension().is_some_and(|e| e == "css"));
-        match engine.rebuild(&Hint::Paths(rel.clone())) {
+        match engine.rebuild_deferred(&Hint::Paths(rel.clone())) {
             Ok(o) => {
                 generation += 1;
                 let build = format!("{instance}-{generation}");
@@ -347,16 +352,30 @@ fn rebuild_loop(
             }
             Err(diags) => {
                 hub.failed(&diags);
-                diagnostic::emit(&diags, Format::Human);
-                let c = diagnostic::Counts::of(&diags);
-                eprintln!(
-                    "rebuild failed ({} error{}); still serving the last good build",
-                    c.errors,
-                    if c.errors == 1 { "" } else { "s" }
-                );
+                emit_failure(&diags);
+            }
+        }
+        // The search index comes after the announcement, unless more changes
+        // are already waiting (the next rebuild defers it again).
+        match rx.try_recv() {
+            Ok(next) => carry = Some(next),
+            Err(_) => {
+                if let Some((files, _)) = engine.finish_search() {
+                    shared.write().unwrap_or_else(|e| e.into_inner()).files = Some(files);
+                }
             }
         }
     }
+}
+
+fn emit_failure(diags: &[Diagnostic]) {
+    diagnostic::emit(diags, Format::Human);
+    let c = diagnostic::Counts::of(diags);
+    eprintln!(
+        "rebuild failed ({} error{}); still serving the last good build",
+        c.errors,
+        if c.errors == 1 { "" } else { "s" }
+    );
 }
 
 /// A watcher path relative to the course root (the watcher reports
