@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use crate::check::{CheckOptions, Checker};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::highlight::{HighlightCache, escape_html};
+use crate::manifests::{Figure, ManifestChecks};
+
 use crate::markdown::links::root_of;
 use crate::markdown::{BlockHandler, BlockOutput, BlockPlace};
 
@@ -19,7 +21,12 @@ pub struct CourseBlocks {
     root_canonical: PathBuf,
     /// Example files to publish beside the pages: output path → bytes.
     published: Mutex<BTreeMap<String, Vec<u8>>>,
-    _config: Config,
+    /// Where each example file is shown: file → (page URL, page title).
+    usages: Mutex<BTreeMap<String, Vec<(String, String)>>>,
+    /// Shared with [`CourseBlocks::fork`]s: one check per set and build.
+    checks: Arc<ManifestChecks>,
+    /// Quizzes, the glossary and the other learner features.
+    learn: crate::learn::Learn,
 }
 
 /// The parsed arguments of `{{#example path key=value…}}`.
@@ -117,10 +124,11 @@ fn split_args(args: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// The part of a file an example shows. `Err` explains what was not found.
-pub fn excerpt(text: &str, args: &ExampleArgs) -> Result<String, String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let selected: Vec<&str> = if let Some((a, b)) = args.lines {
+/// The part of a file an example shows, and the 1-based file line of
+/// each shown line. `Err` explains what was not found.
+pub fn excerpt(text: &str, args: &ExampleArgs) -> Result<(String, Vec<usize>), String> {
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
+    let selected: Vec<(usize, &str)> = if let Some((a, b)) = args.lines {
         if a > lines.len() {
             return Err(format!(
                 "lines={a}-{b}: the file has only {} lines",
@@ -131,32 +139,55 @@ pub fn excerpt(text: &str, args: &ExampleArgs) -> Result<String, String> {
     } else if let Some(region) = &args.region {
         let start = lines
             .iter()
-            .position(|l| region_marker(l, "region:").is_some_and(|n| n == region))
+            .position(|(_, l)| region_marker(l, "region:").is_some_and(|n| n == region))
             .ok_or_else(|| format!("no `# region: {region}` marker in the file"))?;
         let end = lines[start + 1..]
             .iter()
-            .position(|l| region_marker(l, "endregion").is_some())
+            .position(|(_, l)| region_marker(l, "endregion").is_some())
             .map(|i| start + 1 + i)
             .ok_or_else(|| format!("region `{region}` has no `# endregion`"))?;
         lines[start + 1..end].to_vec()
     } else if let Some(n) = args.doc {
-        let docs = split_documents(text);
-        let doc = docs
+        let docs = document_ranges(&lines);
+        let range = docs
             .get(n - 1)
             .ok_or_else(|| format!("doc={n}: the file has only {} documents", docs.len()))?;
-        return Ok(doc.clone());
+        lines[range.clone()].to_vec()
     } else {
         lines
     };
-    let shown: Vec<&str> = selected
+    let shown: Vec<(usize, &str)> = selected
         .into_iter()
-        .filter(|l| {
+        .filter(|(_, l)| {
             region_marker(l, "region:").is_none() && region_marker(l, "endregion").is_none()
         })
         .collect();
-    let mut out = shown.join("\n");
+    let mut out = shown.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
     out.push('\n');
-    Ok(out)
+    Ok((out, shown.iter().map(|(n, _)| *n).collect()))
+}
+
+/// Index ranges of the YAML documents among `lines`, split at `---`;
+/// documents with nothing but comments do not count.
+fn document_ranges(lines: &[(usize, &str)]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for (i, (_, l)) in lines
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((lines.len(), &(0, "---"))))
+    {
+        if l.trim_end() == "---" || l.starts_with("--- ") {
+            let content = lines[start..i]
+                .iter()
+                .any(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+            if content {
+                ranges.push(start..i);
+            }
+            start = i + 1;
+        }
+    }
+    ranges
 }
 
 fn region_marker<'a>(line: &'a str, word: &str) -> Option<&'a str> {
@@ -166,27 +197,6 @@ fn region_marker<'a>(line: &'a str, word: &str) -> Option<&'a str> {
         .trim_start()
         .strip_prefix(word)?;
     Some(rest.trim())
-}
-
-/// YAML documents of a file, split at `---` lines (leading comments stay
-/// with the document they precede).
-pub fn split_documents(text: &str) -> Vec<String> {
-    let mut docs = vec![String::new()];
-    for line in text.lines() {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
-            docs.push(String::new());
-            continue;
-        }
-        let cur = docs.last_mut().expect("non-empty");
-        cur.push_str(line);
-        cur.push('\n');
-    }
-    docs.into_iter()
-        .filter(|d| {
-            d.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        })
-        .collect()
 }
 
 /// Words a reader may search for in a manifest: kinds, apiVersions and
@@ -230,41 +240,62 @@ pub fn kinds_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Attributes after the language of a ```yaml fence.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FenceAttrs {
-    pub not_manifest: bool,
-    pub expect_error: Option<String>,
-    pub title: Option<String>,
-}
-
-impl FenceAttrs {
-    pub fn parse(info: &str) -> FenceAttrs {
-        let mut attrs = FenceAttrs::default();
-        let words = split_args(info).unwrap_or_default();
-        for w in words.iter().skip(1) {
-            match w.split_once('=') {
-                None if w == "not-manifest" => attrs.not_manifest = true,
-                Some(("expect-error", v)) => attrs.expect_error = Some(v.to_owned()),
-                Some(("title", v)) => attrs.title = Some(v.to_owned()),
-                _ => {}
-            }
-        }
-        attrs
-    }
-}
-
 impl CourseBlocks {
     pub fn new(root: &Path, config: &Config) -> Result<CourseBlocks, Vec<Diagnostic>> {
+        let checker = Checker::new(&CheckOptions::from_config(&config.kubernetes, root))?;
         Ok(CourseBlocks {
             root: root.to_path_buf(),
             root_canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             published: Mutex::new(BTreeMap::new()),
-            _config: config.clone(),
+            usages: Mutex::new(BTreeMap::new()),
+            checks: Arc::new(ManifestChecks::new(checker, root)),
+            learn: crate::learn::Learn::load(root),
         })
     }
 
+    /// Lets the learner features see the whole course (the glossary page).
+    pub fn attach_course(&mut self, course: &crate::content::Course) {
+        self.learn.attach(course);
+    }
+
+    /// A handler sharing this one's checker, check results and glossary,
+    /// with nothing published, used or shown yet: `serve` renders each page
+    /// with its own fork to learn what that page contributes.
+    pub fn fork(&self) -> CourseBlocks {
+        CourseBlocks {
+            root: self.root.clone(),
+            root_canonical: self.root_canonical.clone(),
+            published: Mutex::default(),
+            usages: Mutex::default(),
+            checks: self.checks.clone(),
+            learn: self.learn.fork(),
+        }
+    }
+
+    pub fn learn(&self) -> &crate::learn::Learn {
+        &self.learn
+    }
+
     /// Example files referenced by pages, to copy into the site.
+    /// "1.29–1.37": the Kubernetes versions manifests are checked against.
+    pub fn version_range(&self) -> String {
+        self.checks.version_range()
+    }
+
+    /// The pages that show each example file, in a stable order.
+    pub fn usages(&self) -> BTreeMap<String, Vec<(String, String)>> {
+        let mut u = self
+            .usages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for list in u.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        u
+    }
+
     pub fn published_files(&self) -> Vec<(String, Vec<u8>)> {
         self.published
             .lock()
@@ -331,7 +362,7 @@ impl CourseBlocks {
                 };
             }
         };
-        let visible = match excerpt(&text, &args) {
+        let (visible, line_numbers) = match excerpt(&text, &args) {
             Ok(v) => v,
             Err(m) => return err(format!("{}: {m}", args.path)),
         };
@@ -339,82 +370,164 @@ impl CourseBlocks {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(shown.clone(), text.as_bytes().to_vec());
-        let lang = if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            "yaml"
-        } else {
-            ""
-        };
+        self.usages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(shown.clone())
+            .or_default()
+            .push((page.url.clone(), page.front.title.clone()));
         let title = args.title.clone().unwrap_or_else(|| args.path.clone());
         let download = format!("{}{shown}", root_of(&page.url));
-        let html = manifest_figure(
+        let kinds = kinds_of(&text);
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        let not_manifest = !is_yaml || crate::check::cli::is_tool_config(&path);
+        if not_manifest {
+            let html = crate::markdown::code_figure(
+                place.highlighter,
+                if is_yaml { "yaml" } else { "" },
+                &visible,
+                Some(&title),
+                "",
+            );
+            return BlockOutput {
+                html,
+                search_code: visible,
+                ..Default::default()
+            };
+        }
+        let at = format!("{}:{}", page.file.display(), place.line);
+        let verdict =
+            self.checks
+                .example_file(&path, &shown, &text, &at, args.expect_error.as_deref());
+        let expect = args
+            .expect_error
+            .clone()
+            .or_else(|| crate::check::expect::expected_rule(&text).map(|(r, _)| r));
+        let docs = self.checks.field_docs(&text);
+        let html = crate::manifests::figure(
             place.highlighter,
-            &title,
-            &kinds_of(&text),
-            Some(&download),
-            &visible,
-            &text,
-            lang,
+            &Figure {
+                title: &title,
+                kinds: &kinds,
+                download: Some(&download),
+                visible: &visible,
+                line_numbers: &line_numbers,
+                full: &text,
+                versions: &self.checks.version_range(),
+                verdict: &verdict,
+                expect: expect.as_deref(),
+                docs: &docs,
+            },
         );
+        let graph = crate::diagram::graph(&text);
+        let html = if crate::diagram::worth_drawing(&graph) {
+            html + &crate::diagram::render(&graph, &format!("How the objects in {title} connect"))
+        } else {
+            html
+        };
         BlockOutput {
             html,
+            diagnostics: verdict.diagnostics,
             search_code: visible,
-            search_terms: kinds_of(&text),
-            ..Default::default()
+            search_terms: manifest_terms(&text),
         }
     }
-}
 
-/// A code figure for a manifest: title bar (name, kinds, download link),
-/// copy button, highlighted excerpt, and the full file for the copy button.
-pub fn manifest_figure(
-    highlighter: &HighlightCache,
-    title: &str,
-    kinds: &[String],
-    download: Option<&str>,
-    visible: &str,
-    full: &str,
-    lang: &str,
-) -> String {
-    let body = crate::markdown::code_figure(highlighter, lang, visible, None, "manifest");
-    let mut bar = String::from("<figcaption class=\"code-title\">");
-    if !title.is_empty() {
-        bar.push_str("<span class=\"file\">");
-        bar.push_str(&escape_html(title));
-        bar.push_str("</span>");
+    fn inline_manifest(&self, place: BlockPlace<'_>, info: &str, text: &str) -> BlockOutput {
+        let (_, attrs) = crate::check::markdown::parse_fence_info(info);
+        let title = attrs.title.clone().unwrap_or_default();
+        if attrs.not_manifest {
+            let html = crate::markdown::code_figure(
+                place.highlighter,
+                "yaml",
+                text,
+                (!title.is_empty()).then_some(title.as_str()),
+                "",
+            );
+            return BlockOutput {
+                html,
+                search_code: text.to_owned(),
+                ..Default::default()
+            };
+        }
+        let page = place.page;
+        let verdict = self.checks.inline_block(
+            &page.file,
+            &page.text,
+            place.line,
+            place.col,
+            text,
+            attrs.expect_error.as_deref(),
+        );
+        let line_numbers: Vec<usize> = (1..=text.lines().count()).collect();
+        let docs = self.checks.field_docs(text);
+        let kinds = kinds_of(text);
+        let html = crate::manifests::figure(
+            place.highlighter,
+            &Figure {
+                title: &title,
+                kinds: &kinds,
+                download: None,
+                visible: text,
+                line_numbers: &line_numbers,
+                full: text,
+                versions: &self.checks.version_range(),
+                verdict: &verdict,
+                expect: attrs.expect_error.as_deref(),
+                docs: &docs,
+            },
+        );
+        let graph = crate::diagram::graph(text);
+        let html = if graph.objects.len() > 1 {
+            html + &crate::diagram::render(&graph, "How the objects in this manifest connect")
+        } else {
+            html
+        };
+        BlockOutput {
+            html,
+            diagnostics: verdict.diagnostics,
+            search_code: text.to_owned(),
+            search_terms: manifest_terms(text),
+        }
     }
-    if !kinds.is_empty() {
-        bar.push_str("<span class=\"kinds\">");
-        bar.push_str(&escape_html(&kinds.join(", ")));
-        bar.push_str("</span>");
-    }
-    if let Some(href) = download {
-        bar.push_str(&format!(
-            "<a class=\"download\" href=\"{}\" download>Download</a>",
-            escape_html(href)
-        ));
-    }
-    bar.push_str("</figcaption>");
-    let full_tpl = format!(
-        "<template class=\"full-source\">{}</template>",
-        escape_html(full)
-    );
-    body.replacen("<button", &format!("{bar}{full_tpl}<button"), 1)
 }
 
 impl BlockHandler for CourseBlocks {
     fn code_block(
         &self,
-        _place: BlockPlace<'_>,
-        _lang: &str,
-        _info: &str,
-        _text: &str,
+        place: BlockPlace<'_>,
+        lang: &str,
+        info: &str,
+        text: &str,
     ) -> Option<BlockOutput> {
-        None
+        match lang {
+            "yaml" | "yml" => Some(self.inline_manifest(place, info, text)),
+            "quiz" => Some(self.learn.quiz_block(place, text)),
+            _ => None,
+        }
+    }
+
+    fn prose(
+        &self,
+        page: &crate::content::Page,
+        text: &str,
+        seen: &mut std::collections::HashSet<usize>,
+    ) -> Option<String> {
+        self.learn.prose(page, text, seen)
+    }
+
+    fn link(
+        &self,
+        place: BlockPlace<'_>,
+        dest: &str,
+    ) -> Option<Result<(String, Option<String>), Diagnostic>> {
+        self.learn.link(place, dest)
     }
 
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
         match name {
             "example" => Some(self.example(place, args)),
+            crate::learn::GLOSSARY_DIRECTIVE => Some(self.learn.glossary_directive(place, args)),
             _ => None,
         }
     }
@@ -443,7 +556,7 @@ mod tests {
     #[test]
     fn excerpts() {
         let text = "a: 1\n# region: x\nb: 2\n# endregion\nc: 3\n---\nkind: Service\n";
-        let r = |a: ExampleArgs| excerpt(text, &a).unwrap();
+        let r = |a: ExampleArgs| excerpt(text, &a).unwrap().0;
         assert_eq!(
             r(ExampleArgs {
                 region: Some("x".into()),

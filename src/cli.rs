@@ -27,6 +27,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Serve the course with live reload while you edit it.
     Serve(ServeArgs),
+    /// Check Kubernetes manifests (files, folders, Markdown; default: the whole course).
+    Check(crate::check::CheckArgs),
     /// Write a small starter course into DIR.
     Init {
         /// Folder to create the course in (created if missing).
@@ -77,6 +79,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Build(args) => build(&args, cli.quiet),
         Command::Serve(args) => serve(&args, cli.quiet),
+        Command::Check(args) => crate::check::run_cli(&args).clamp(0, 255) as u8,
         Command::Init { dir } => init(&dir, cli.quiet),
     };
     ExitCode::from(code)

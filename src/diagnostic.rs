@@ -37,6 +37,7 @@ pub struct Diagnostic {
     pub message: String,
     pub file: PathBuf,
     pub line: usize,
+    #[serde(rename = "column")]
     pub col: usize,
     /// How many characters the caret underlines (at least 1 when shown).
     #[serde(skip_serializing_if = "is_zero")]
@@ -360,6 +361,20 @@ mod tests {
     #[test]
     fn source_line_strips_crlf() {
         assert_eq!(source_line("a\r\nb\r\n", 2), Some("b"));
+    }
+
+    #[test]
+    fn json_names_every_field() {
+        let mut d = Diagnostic::error("removed-api", "a.yaml", "gone").at("x: 1\n", 1, 4);
+        d.k8s_version = Some("1.33".into());
+        let v: serde_json::Value = serde_json::from_str(&render_json(&d)).unwrap();
+        assert_eq!(v["file"], "a.yaml");
+        assert_eq!(v["line"], 1);
+        assert_eq!(v["column"], 4);
+        assert_eq!(v["severity"], "error");
+        assert_eq!(v["rule"], "removed-api");
+        assert_eq!(v["message"], "gone");
+        assert_eq!(v["k8s_version"], "1.33");
     }
 
     #[test]

@@ -9,12 +9,16 @@
 #![allow(clippy::result_large_err)]
 
 pub mod blocks;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod diagram;
 pub mod highlight;
 pub mod init;
+pub mod learn;
+pub mod manifests;
 pub mod markdown;
 pub mod search;
 pub mod serve;

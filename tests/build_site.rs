@@ -96,10 +96,26 @@ fn builds_pages_in_weight_order_with_prev_next() {
         "top level, by weight"
     );
     let pods = f.html("workloads/pods.html");
+    // Inline, a page lists only its own chapter; nav.js holds the rest.
     assert_eq!(
         texts(&pods, ".sidebar a"),
-        ["Home", "Services", "Workloads", "Pods", "Deployments"]
+        ["Home", "Workloads", "Pods", "Deployments"]
     );
+    let nav = std::fs::read_to_string(f.root().join("public/kourse/nav.js")).unwrap();
+    let json = nav
+        .strip_prefix("window.kourseNav = ")
+        .unwrap()
+        .trim_end()
+        .trim_end_matches(';');
+    let tree: serde_json::Value = serde_json::from_str(json).unwrap();
+    let titles: Vec<&str> = tree
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["t"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Home", "Services", "Workloads"]);
+    assert_eq!(tree[2]["c"][0]["u"], "workloads/pods.html");
     assert_eq!(
         attrs(&pods, ".sidebar a[aria-current=page]", "href"),
         ["pods.html"]
@@ -110,6 +126,32 @@ fn builds_pages_in_weight_order_with_prev_next() {
         ["deployments.html"]
     );
     assert_eq!(texts(&pods, ".breadcrumbs a"), ["Home", "Workloads"]);
+}
+
+#[test]
+fn a_page_does_not_grow_with_the_rest_of_the_course() {
+    let f = Fixture::new();
+    f.build().unwrap();
+    let before = std::fs::metadata(f.root().join("public/workloads/pods.html"))
+        .unwrap()
+        .len();
+    for i in 0..40 {
+        f.write(
+            &format!("content/extra-{i:02}/_index.md"),
+            &format!(
+                "+++\ntitle = \"Extra chapter {i}\"\nweight = {}\n+++\nx\n",
+                100 + i
+            ),
+        );
+    }
+    f.build().unwrap();
+    let after = std::fs::metadata(f.root().join("public/workloads/pods.html"))
+        .unwrap()
+        .len();
+    assert_eq!(
+        before, after,
+        "the sidebar must not copy the whole course into every page"
+    );
 }
 
 #[test]

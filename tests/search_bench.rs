@@ -292,7 +292,7 @@ fn search_index_benchmark() {
     }
     std::fs::write(
         dir.path().join("search.js"),
-        include_str!("../static/search.js"),
+        include_str!("../static/kourse/search.js"),
     )
     .unwrap();
     let html = format!(

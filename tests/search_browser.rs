@@ -304,36 +304,7 @@ fn search_works_over_http() {
     let Some(b) = browser::browser() else { return };
     let dir = tempfile::tempdir().unwrap();
     build_site(dir.path());
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let port = server.server_addr().to_ip().unwrap().port();
-    let root = dir.path().to_path_buf();
-    std::thread::spawn(move || {
-        for req in server.incoming_requests() {
-            let path = req
-                .url()
-                .split(['?', '#'])
-                .next()
-                .unwrap_or("/")
-                .trim_start_matches('/')
-                .to_string();
-            let file = root.join(if path.is_empty() { "index.html" } else { &path });
-            let resp = match std::fs::read(&file) {
-                Ok(bytes) if !path.contains("..") => {
-                    let ct = match file.extension().and_then(|e| e.to_str()) {
-                        Some("html") => "text/html; charset=utf-8",
-                        Some("js") => "text/javascript; charset=utf-8",
-                        Some("css") => "text/css; charset=utf-8",
-                        _ => "application/octet-stream",
-                    };
-                    tiny_http::Response::from_data(bytes)
-                        .with_header(tiny_http::Header::from_bytes("Content-Type", ct).unwrap())
-                        .boxed()
-                }
-                _ => tiny_http::Response::empty(404).boxed(),
-            };
-            let _ = req.respond(resp);
-        }
-    });
+    let port = support::static_server::serve(dir.path().to_path_buf());
     let page = b.new_page();
     check_site(&page, &format!("http://127.0.0.1:{port}/"));
 }

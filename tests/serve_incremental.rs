@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kourse::config::Config;
 use kourse::highlight::HighlightCache;
 use kourse::serve::incremental::{Engine, Hint, Outcome};
-use kourse::site::{BuildOptions, render_site};
+use kourse::site::{BuildOptions, SiteFiles, render_site};
 
 const INJECT: &str = "<script>/* reload */</script>";
 
@@ -21,17 +21,30 @@ fn opts(root: &Path) -> BuildOptions {
     }
 }
 
-fn full(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Vec<kourse::diagnostic::Diagnostic>> {
+fn full(root: &Path) -> Result<SiteFiles, Vec<kourse::diagnostic::Diagnostic>> {
     let config = Config::load(root)?;
-    render_site(&opts(root), &config, &HighlightCache::new()).map(|s| s.files)
+    render_site(&opts(root), &config, &HighlightCache::new())
 }
 
+fn headlines(diags: &[kourse::diagnostic::Diagnostic]) -> Vec<String> {
+    diags.iter().map(|d| format!("{d:?}")).collect()
+}
+
+/// Same files and same warnings as a full render.
 fn assert_identical(root: &Path, out: &Outcome, step: &str) {
     assert_identical_files(root, &out.files, step);
+    let expected = full(root).unwrap();
+    assert_eq!(
+        headlines(&out.warnings),
+        headlines(&expected.warnings),
+        "{step}: different warnings"
+    );
 }
 
 fn assert_identical_files(root: &Path, files: &kourse::serve::incremental::Files, step: &str) {
-    let expected = full(root).unwrap_or_else(|d| panic!("{step}: full build failed: {d:?}"));
+    let expected = full(root)
+        .unwrap_or_else(|d| panic!("{step}: full build failed: {d:?}"))
+        .files;
     let got: BTreeMap<String, Vec<u8>> =
         files.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect();
     let exp_keys: Vec<_> = expected.keys().collect();
@@ -73,7 +86,7 @@ fn course() -> tempfile::TempDir {
         &page(
             "Alpha",
             1,
-            "## Details\n\nAlpha text.\n\n```yaml\nkind: Pod\n```",
+            "## Details\n\nAlpha text.\n\n```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\ndata:\n  a: b\n```",
         ),
     );
     write(
@@ -91,7 +104,72 @@ fn course() -> tempfile::TempDir {
         "examples/svc.yaml",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
     );
+    // An example checked together with its folder's other file.
+    write(r, "examples/web/svc.yaml", WEB_SVC);
+    write(r, "examples/web/deploy.yaml", &web_deploy("web"));
+    write(
+        r,
+        "content/02-more/zeta.md",
+        &page(
+            "Zeta",
+            5,
+            "Zeta shows a Service.\n\n{{#example web/svc.yaml}}\n\n```quiz\n? Which object routes traffic to Pods?\n- [x] A Service\n  : It selects Pods by label.\n- [ ] A ConfigMap\n```",
+        ),
+    );
+    // The glossary, its page, and a term no page uses yet.
+    write(r, "content/glossary.toml", GLOSSARY);
+    write(
+        r,
+        "content/03-glossary/_index.md",
+        &page("Glossary", 30, "Every term.\n\n{{#glossary}}"),
+    );
     dir
+}
+
+const GLOSSARY: &str = r#"[[term]]
+term = "Service"
+definition = "A stable address for a set of Pods."
+
+[[term]]
+term = "Zanzibar"
+definition = "A term no page uses at first."
+"#;
+
+const WEB_SVC: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+      targetPort: 8080
+";
+
+fn web_deploy(label: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: {label}
+  template:
+    metadata:
+      labels:
+        app: {label}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 8080
+"
+    )
 }
 
 fn rebuild(engine: &mut Engine, paths: &[PathBuf]) -> Outcome {
@@ -160,7 +238,8 @@ fn incremental_output_is_byte_identical_to_a_full_render() {
     );
     assert_identical(r, &rebuild(&mut engine, &[p]), "weight edit");
 
-    // An included example changes: only the page including it is re-rendered.
+    // An included example changes: only the pages including it or a file
+    // of its folder (the starter page's first-pod.yaml) are re-rendered.
     let p = write(
         r,
         "examples/svc.yaml",
@@ -168,7 +247,7 @@ fn incremental_output_is_byte_identical_to_a_full_render() {
     );
     let o = rebuild(&mut engine, &[p]);
     assert_identical(r, &o, "example edit");
-    assert_eq!(o.markdown_rendered, 1);
+    assert_eq!(o.markdown_rendered, 2, "gamma and the starter page");
 
     // New, renamed and deleted pages.
     let p = write(
@@ -277,6 +356,97 @@ fn incremental_output_is_byte_identical_to_a_full_render() {
     assert_identical_files(r, &files, "deferred search");
     assert!(engine.finish_search().is_none());
 
+    // A sibling of an included example changes: the page including it is
+    // re-rendered (the folder is checked as one set), and nothing else.
+    let zeta_before = o_bytes(&engine, "more/zeta.html");
+    let p = write(r, "examples/web/deploy.yaml", &web_deploy("other"));
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "example sibling edit");
+    assert_eq!(o.markdown_rendered, 1, "only zeta includes web/");
+    assert!(
+        o.changed.contains(&"more/zeta.html".to_owned()),
+        "{:?}",
+        o.changed
+    );
+    assert_ne!(zeta_before, o_bytes(&engine, "more/zeta.html"));
+    assert!(
+        o.warnings.iter().any(|d| d.rule == "service-no-match"),
+        "{:?}",
+        o.warnings
+    );
+    let p = write(r, "examples/web/deploy.yaml", &web_deploy("web"));
+    assert_identical(r, &rebuild(&mut engine, &[p]), "example sibling fixed");
+
+    // A quiz edit.
+    let p = write(
+        r,
+        "content/02-more/zeta.md",
+        &page(
+            "Zeta",
+            5,
+            "Zeta shows a Service.\n\n{{#example web/svc.yaml}}\n\n```quiz\n? Which object gives Pods a stable address?\n- [ ] A ConfigMap\n  : It stores configuration.\n- [x] A Service\n```",
+        ),
+    );
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "quiz edit");
+    assert_eq!(o.markdown_rendered, 1);
+
+    // The glossary: a term used on no page warns; using it on one page
+    // (which is the only page re-rendered) clears the course-wide warning.
+    let unused = |o: &Outcome| {
+        o.warnings
+            .iter()
+            .filter(|d| d.rule == "glossary-unused")
+            .count()
+    };
+    let o = rebuild(&mut engine, &[]);
+    assert_eq!(unused(&o), 1, "{:?}", o.warnings);
+    let p = write(
+        r,
+        "content/02-more/beta.md",
+        &page("Beta", 2, "Beta mentions Zanzibar."),
+    );
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "glossary term used");
+    assert_eq!(o.markdown_rendered, 1);
+    assert_eq!(unused(&o), 0, "{:?}", o.warnings);
+    assert!(String::from_utf8_lossy(&o.files["more/beta.html"]).contains("glossary"));
+    // Another page's edit keeps beta's use.
+    let p = write(
+        r,
+        "content/02-more/gamma.md",
+        &page("Gamma", 0, "Gamma text, edited.\n\n{{#example svc.yaml}}"),
+    );
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "other page edit keeps term use");
+    assert_eq!(unused(&o), 0, "{:?}", o.warnings);
+    // glossary.toml changes: the definitions shown in links change.
+    let p = write(
+        r,
+        "content/glossary.toml",
+        &GLOSSARY.replace("A stable address", "One address"),
+    );
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "glossary.toml edit");
+    assert!(
+        o.changed.contains(&"glossary/index.html".to_owned()),
+        "{:?}",
+        o.changed
+    );
+    // Stop using the term: the warning comes back.
+    let p = write(
+        r,
+        "content/02-more/beta.md",
+        &page("Beta", 2, "Beta again."),
+    );
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "glossary term unused again");
+    assert_eq!(unused(&o), 1, "{:?}", o.warnings);
+
     // A full rebuild with no hint agrees too.
     assert_identical(r, &engine.rebuild(&Hint::All).unwrap(), "hint all");
+}
+
+fn o_bytes(engine: &Engine, path: &str) -> Vec<u8> {
+    engine.last_good().unwrap()[path].to_vec()
 }

@@ -97,6 +97,21 @@ pub trait BlockHandler: Sync {
     ) -> Option<BlockOutput>;
     /// Renders a directive alone in its paragraph; `None` leaves the text as it is.
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput>;
+    /// Rewrites a run of prose (not in a heading, link, image or code) as
+    /// HTML, e.g. to link glossary terms; `seen` is kept for the page.
+    /// `None` keeps the text as it is.
+    fn prose(&self, _page: &Page, _text: &str, _seen: &mut HashSet<usize>) -> Option<String> {
+        None
+    }
+    /// Resolves a link destination this handler owns (`glossary:Pod`) to
+    /// `(url, title)`, or an error placed at the link. `None`: not its own.
+    fn link(
+        &self,
+        _place: BlockPlace<'_>,
+        _dest: &str,
+    ) -> Option<Result<(String, Option<String>), Diagnostic>> {
+        None
+    }
 }
 
 /// A handler that handles nothing: plain highlighting, no directives.
@@ -209,6 +224,7 @@ impl<'a> PageRenderer<'a> {
         // Close tags to emit at the matching End(BlockQuote).
         let mut quote_closers: Vec<&'static str> = Vec::new();
         let mut in_link = 0usize;
+        let mut in_image = 0usize;
         while i < events.len() {
             let (ev, range) = &events[i];
             match ev {
@@ -388,10 +404,53 @@ impl<'a> PageRenderer<'a> {
                     in_link = in_link.saturating_sub(1);
                     out.push(ev.clone());
                 }
-                Event::Text(t) => {
-                    st.add_prose(t);
-                    let _ = in_link;
+                Event::Start(Tag::Image { .. }) => {
+                    in_image += 1;
+                    out.push(self.rewrite_inline(ev.clone(), range, page, &pos, &mut st));
+                }
+                Event::End(TagEnd::Image) => {
+                    in_image = in_image.saturating_sub(1);
                     out.push(ev.clone());
+                }
+                Event::InlineHtml(h) => {
+                    // A raw `<a>` is a link too: its text is not prose to link.
+                    let lower = h.trim_start().to_ascii_lowercase();
+                    if lower.starts_with("<a ") || lower.starts_with("<a>") {
+                        in_link += 1;
+                    } else if lower.starts_with("</a") {
+                        in_link = in_link.saturating_sub(1);
+                    }
+                    out.push(ev.clone());
+                }
+                Event::Text(t) => {
+                    // Adjacent text events (split by smart punctuation) as one run.
+                    let mut j = i + 1;
+                    while matches!(events.get(j), Some((Event::Text(_), _))) {
+                        j += 1;
+                    }
+                    let run: CowStr<'_> = if j == i + 1 {
+                        t.clone()
+                    } else {
+                        let mut s = String::new();
+                        for (e, _) in &events[i..j] {
+                            if let Event::Text(x) = e {
+                                s.push_str(x);
+                            }
+                        }
+                        CowStr::from(s)
+                    };
+                    st.add_prose(&run);
+                    let linked = if in_link == 0 && in_image == 0 {
+                        self.blocks.prose(page, &run, &mut st.terms_seen)
+                    } else {
+                        None
+                    };
+                    match linked {
+                        Some(html) => out.push(Event::InlineHtml(CowStr::from(html))),
+                        None => out.push(Event::Text(run)),
+                    }
+                    i = j;
+                    continue;
                 }
                 Event::Code(t) => {
                     st.add_prose(t);
@@ -423,7 +482,23 @@ impl<'a> PageRenderer<'a> {
                 id,
             }) => {
                 let (line, col) = pos(range.start);
-                let dest = self.rewrite_link(&dest_url, page, line, col, st);
+                let place = BlockPlace {
+                    page,
+                    highlighter: self.highlighter,
+                    line,
+                    col,
+                };
+                let (dest, title) = match self.blocks.link(place, &dest_url) {
+                    Some(Ok((url, t))) => match t {
+                        Some(t) if title.is_empty() => (url, CowStr::from(t)),
+                        _ => (url, title),
+                    },
+                    Some(Err(d)) => {
+                        st.diags.push(d);
+                        (dest_url.to_string(), title)
+                    }
+                    None => (self.rewrite_link(&dest_url, page, line, col, st), title),
+                };
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: CowStr::from(dest),
@@ -558,6 +633,8 @@ struct State<'p> {
     diags: Vec<Diagnostic>,
     anchor_refs: Vec<AnchorRef>,
     local_anchors: Vec<(String, usize, usize)>,
+    /// Glossary terms already linked on this page.
+    terms_seen: HashSet<usize>,
     words: usize,
 }
 
@@ -571,6 +648,7 @@ impl<'p> State<'p> {
             diags: Vec::new(),
             anchor_refs: Vec::new(),
             local_anchors: Vec::new(),
+            terms_seen: HashSet::new(),
             words: 0,
         }
     }
@@ -620,6 +698,14 @@ impl<'p> State<'p> {
         s.code.push_str(&o.search_code);
         s.terms.extend(o.search_terms);
         self.diags.extend(o.diagnostics);
+        // Ids a block defines (glossary entries) are link targets too, and
+        // headings after it must not reuse them.
+        for (k, _) in o.html.match_indices(" id=\"") {
+            let rest = &o.html[k + 5..];
+            if let Some(end) = rest.find('"') {
+                self.used_ids.entry(rest[..end].to_owned()).or_insert(1);
+            }
+        }
         out.push(Event::Html(CowStr::from(o.html)));
     }
 

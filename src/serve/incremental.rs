@@ -9,13 +9,26 @@
 //!   URL and file, the link map of the whole course (every page's source and
 //!   URL, for links and "did you mean"), the set of theme asset paths (image
 //!   links are checked against it), the config, and the contents of every
-//!   `examples/` file its directives included.
+//!   `examples/` file its directives included together with the other
+//!   files of that file's folder (a folder is checked as one set, so an
+//!   example's diagnostics depend on its siblings), the glossary
+//!   (`content/glossary.toml`) and which page holds `{{#glossary}}`, and the
+//!   custom schemas of `[kubernetes] schemas`.
+//! * **Per-page contributions to course-wide state** are kept with the
+//!   page's Markdown result and merged on every rebuild, exactly as the full
+//!   build's single handler accumulates them: the example files it
+//!   publishes, where it shows each example (the examples index), and the
+//!   glossary terms it uses (the "term used on no page" warnings).
 //! * **Page HTML** depends on the page's Markdown result, its children's
 //!   Markdown results (a section lists their descriptions and reading
 //!   times), the navigation structure (every page's title, URL, parent and
 //!   children, and the reading order: sidebar, breadcrumbs, prev/next,
-//!   prerequisites), the templates, the asset version, the config and the
-//!   injected reload script.
+//!   prerequisites), the templates, the asset version, the config, the
+//!   injected reload script and the page list of `kourse/pages.js` (its
+//!   version is in every page).
+//! * **Everything else** (404, print.html, pages.js, nav.js, the examples
+//!   index, sitemap, assets) is made by [`Templating::extras`] on every
+//!   rebuild, from the merged state: it is cheap and has no stale inputs.
 //!
 //! The template and final steps are the same functions `kourse build` uses
 //! ([`crate::site::Templating`]), so the two paths produce byte-identical
@@ -81,6 +94,10 @@ struct MdEntry {
     opaque: bool,
     rendered: Arc<Rendered>,
     published: FileList,
+    /// Where this page shows example files: file → (page URL, page title).
+    usages: Vec<(String, (String, String))>,
+    /// Indices of the glossary terms this page uses.
+    terms: Vec<usize>,
 }
 
 impl MdEntry {
@@ -162,10 +179,22 @@ impl Engine {
             return *k;
         }
         let path = self.opts.root.join(EXAMPLES_DIR).join(rel);
-        let key = match std::fs::read(&path) {
-            Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
-            Err(_) => [0; 32],
+        // The file, and every file checked with it: its folder's set.
+        let mut h = blake3::Hasher::new();
+        match std::fs::read(&path) {
+            Ok(bytes) => h.update(blake3::hash(&bytes).as_bytes()),
+            Err(_) => h.update(&[0; 32]),
         };
+        if let Some(dir) = path.canonicalize().ok().as_deref().and_then(Path::parent) {
+            for sibling in crate::check::expect::folder_set(dir) {
+                hash_str(&mut h, &sibling.to_string_lossy());
+                match std::fs::read(&sibling) {
+                    Ok(bytes) => h.update(blake3::hash(&bytes).as_bytes()),
+                    Err(_) => h.update(&[1; 32]),
+                };
+            }
+        }
+        let key = *h.finalize().as_bytes();
         self.examples
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -248,14 +277,16 @@ impl Engine {
         let config = Config::load(&root)?;
         let theme = Theme::load(&root)?;
         let tera = theme.tera()?;
-        // Checks the config the same way the full build does.
-        CourseBlocks::new(&root, &config)?;
+        // The course's handler, as the full build makes it (this also checks
+        // the config the same way). Pages render with forks of it.
+        let mut handler = CourseBlocks::new(&root, &config)?;
         let course = content::load(
             &root,
             LoadOptions {
                 drafts: self.opts.drafts || config.build.drafts,
             },
         )?;
+        handler.attach_course(&course);
 
         let config_key = {
             let mut h = blake3::Hasher::new();
@@ -263,10 +294,16 @@ impl Engine {
             h.update(&[self.opts.drafts as u8, self.opts.deny_warnings as u8]);
             *h.finalize().as_bytes()
         };
-        // Markdown-wide inputs: config, asset paths, the link map.
+        // Markdown-wide inputs: config, asset paths, the link map, the
+        // glossary and its page, custom schemas.
         let md_global = {
             let mut h = blake3::Hasher::new();
             h.update(&config_key);
+            h.update(&file_key(&root.join(crate::learn::glossary_file())));
+            hash_str(&mut h, handler.learn().glossary_url().unwrap_or(""));
+            for dir in &config.kubernetes.schemas {
+                h.update(&tree_key(&root.join(dir)));
+            }
             for k in theme.assets.keys() {
                 hash_str(&mut h, k);
             }
@@ -340,14 +377,16 @@ impl Engine {
             .map(|p| p.id)
             .collect();
         let asset_exists = |p: &str| theme.assets.contains_key(p);
+        let examples_canonical = root.join(EXAMPLES_DIR).canonicalize().ok();
         let fresh: Vec<(usize, MdEntry)> = dirty
             .par_iter()
             .map(|&id| {
                 let page = &course.pages[id];
-                // One handler per page, so that its published files are this page's.
-                let inner = CourseBlocks::new(&root, &config)?;
+                // One handler per page, so that what it publishes, shows and
+                // uses is this page's.
                 let blocks = Recording {
-                    inner,
+                    inner: handler.fork(),
+                    examples: examples_canonical.as_deref(),
                     deps: Mutex::default(),
                     opaque: Mutex::new(false),
                 };
@@ -374,7 +413,14 @@ impl Engine {
                     .into_inner()
                     .unwrap_or_else(|e| e.into_inner());
                 let published = blocks.inner.published_files();
-                Ok((
+                let usages = blocks
+                    .inner
+                    .usages()
+                    .into_iter()
+                    .flat_map(|(file, list)| list.into_iter().map(move |u| (file.clone(), u)))
+                    .collect();
+                let terms = blocks.inner.learn().used_terms();
+                (
                     id,
                     MdEntry {
                         base: bases[id],
@@ -382,10 +428,12 @@ impl Engine {
                         opaque,
                         rendered: Arc::new(rendered),
                         published,
+                        usages,
+                        terms,
                     },
-                ))
+                )
             })
-            .collect::<Result<_, Vec<Diagnostic>>>()?;
+            .collect();
         let markdown_rendered = fresh.len();
         for (id, entry) in fresh {
             self.markdown.insert(course.pages[id].source.clone(), entry);
@@ -410,9 +458,28 @@ impl Engine {
         }
         let rendered_refs: Vec<&Rendered> = rendered.iter().map(|r| &**r).collect();
         site::check_anchors(&course, &rendered_refs, &mut diags);
+        // Course-wide handler state, merged from the pages' contributions.
+        let mut usages: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for e in &entries {
+            handler.learn().mark_terms_used(&e.terms);
+            for (file, u) in &e.usages {
+                usages.entry(file.clone()).or_default().push(u.clone());
+            }
+        }
+        for list in usages.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        diags.extend(handler.learn().diagnostics());
         let prereqs = site::resolve_prerequisites(&course, &mut diags);
         clock.lap("markdown");
         let templating = Templating::new(&self.opts, &config, &course, &theme, &tera, prereqs);
+        let tpl_global = {
+            let mut h = blake3::Hasher::new();
+            h.update(&tpl_global);
+            hash_str(&mut h, &templating.learn().pages_version);
+            *h.finalize().as_bytes()
+        };
 
         // Page HTML.
         let tpl_keys: Vec<Key> = course
@@ -465,7 +532,13 @@ impl Engine {
         let mut extras = BTreeMap::new();
         let mut search_rebuilt = false;
         let mut pending_search = None;
-        templating.extras(&mut extras, &mut diags);
+        templating.extras(
+            &rendered_refs,
+            &usages,
+            &handler.version_range(),
+            &mut extras,
+            &mut diags,
+        );
         for e in &entries {
             for (path, bytes) in &e.published {
                 extras.insert(path.clone(), bytes.clone());
@@ -588,13 +661,18 @@ fn nav_key(course: &Course) -> Key {
 
 /// Wraps the course's block handler and records which `examples/` files a
 /// page's directives include.
-struct Recording {
+struct Recording<'a> {
     inner: CourseBlocks,
+    /// `examples/`, canonical: includes resolving elsewhere (symlinks) are
+    /// not tracked.
+    examples: Option<&'a Path>,
     deps: Mutex<Vec<String>>,
     opaque: Mutex<bool>,
 }
 
-impl BlockHandler for Recording {
+impl BlockHandler for Recording<'_> {
+    // Every method forwards to the course's handler; a method left to its
+    // default here would render differently from the full build.
     fn code_block(
         &self,
         place: BlockPlace<'_>,
@@ -605,25 +683,82 @@ impl BlockHandler for Recording {
         self.inner.code_block(place, lang, info, text)
     }
 
+    fn prose(
+        &self,
+        page: &crate::content::Page,
+        text: &str,
+        seen: &mut HashSet<usize>,
+    ) -> Option<String> {
+        self.inner.prose(page, text, seen)
+    }
+
+    fn link(
+        &self,
+        place: BlockPlace<'_>,
+        dest: &str,
+    ) -> Option<Result<(String, Option<String>), Diagnostic>> {
+        self.inner.link(place, dest)
+    }
+
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
         let out = self.inner.directive(place, name, args);
         if out.is_some() {
             match (name, crate::blocks::parse_example_args(args)) {
                 ("example", Ok(a)) => match crate::markdown::links::resolve("", &a.path) {
-                    Some(rel) => self
+                    Some(rel) if self.inside_examples(&rel) => self
                         .deps
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push(rel),
                     // Climbs out of examples/: depends on a file we do not track.
-                    None => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
+                    _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
                 },
                 ("example", Err(_)) => {}
+                // Depends on the glossary and its page only: both in the key.
+                (crate::learn::GLOSSARY_DIRECTIVE, _) => {}
                 _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
             }
         }
         out
     }
+}
+
+impl Recording<'_> {
+    /// Whether `examples/rel` and its folder really are below `examples/`
+    /// (a symlink may point elsewhere, where changes are not tracked).
+    fn inside_examples(&self, rel: &str) -> bool {
+        let Some(examples) = self.examples else {
+            return false;
+        };
+        match examples.join(rel).canonicalize() {
+            Ok(c) => c.starts_with(examples),
+            // A missing file: its error depends on the name only.
+            Err(_) => true,
+        }
+    }
+}
+
+/// Hash of a file's bytes (zeros when it cannot be read).
+fn file_key(path: &Path) -> Key {
+    match std::fs::read(path) {
+        Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
+        Err(_) => [0; 32],
+    }
+}
+
+/// Hash of every file below `dir`: names and contents.
+fn tree_key(dir: &Path) -> Key {
+    let mut h = blake3::Hasher::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        hash_str(&mut h, &entry.path().to_string_lossy());
+        h.update(&file_key(entry.path()));
+    }
+    *h.finalize().as_bytes()
 }
 
 struct Clock {

@@ -101,7 +101,7 @@
       if (d.source_line != null && d.line > 0) {
         var num = String(d.line) + " | ";
         item.appendChild(el("pre", "margin:.5rem 0 0;white-space:pre;color:#ccc;", num + d.source_line));
-        var caret = new Array(num.length + Math.max(d.col, 1)).join(" ") + new Array(Math.max(d.len || 1, 1) + 1).join("^");
+        var caret = new Array(num.length + Math.max(d.column, 1)).join(" ") + new Array(Math.max(d.len || 1, 1) + 1).join("^");
         item.appendChild(el("pre", "margin:0;white-space:pre;color:#ff7b72;", caret));
       }
       (d.notes || []).forEach(function (n) { item.appendChild(el("div", "color:#8bc6ff;margin-top:.3rem;", "help: " + n)); });

@@ -151,7 +151,8 @@ pub fn render_site(
     )?;
     let theme = Theme::load(&opts.root)?;
     let tera = theme.tera()?;
-    let handler = CourseBlocks::new(&opts.root, config)?;
+    let mut handler = CourseBlocks::new(&opts.root, config)?;
+    handler.attach_course(&course);
     render_with(opts, config, cache, &course, &theme, &tera, &handler)
 }
 
@@ -182,6 +183,7 @@ fn render_with(
         diags.extend(r.diagnostics.iter().cloned());
     }
     check_anchors(course, &rendered, &mut diags);
+    diags.extend(handler.learn().diagnostics());
     let prereqs = resolve_prerequisites(course, &mut diags);
 
     let templating = Templating::new(opts, config, course, theme, tera, prereqs);
@@ -201,7 +203,13 @@ fn render_with(
         }
     }
     diags.extend(template_errors);
-    templating.extras(&mut files, &mut diags);
+    templating.extras(
+        &rendered,
+        &handler.usages(),
+        &handler.version_range(),
+        &mut files,
+        &mut diags,
+    );
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
@@ -250,10 +258,15 @@ pub struct Templating<'a> {
     course: &'a Course,
     theme: &'a Theme,
     tera: &'a tera::Tera,
+    root: PathBuf,
     site: SiteContext<'a>,
     version: String,
     inject: String,
     prereqs: HashMap<usize, Vec<usize>>,
+    /// The page list for progress (`kourse/pages.js`) and what templates
+    /// get as `learn`.
+    pages_js: String,
+    learn: crate::learn::LearnContext,
 }
 
 impl<'a> Templating<'a> {
@@ -273,16 +286,25 @@ impl<'a> Templating<'a> {
             repository: config.book.repository.as_deref(),
             search: config.search.enable,
         };
+        let (pages_js, learn) = crate::learn::progress_script(course, &config.book.title);
         Templating {
             config,
             course,
             theme,
             tera,
+            root: opts.root.clone(),
             site,
             version: assets_version(theme),
             inject: opts.inject.clone().unwrap_or_default(),
             prereqs,
+            pages_js,
+            learn,
         }
+    }
+
+    /// What templates get as `learn` (it changes with the page list).
+    pub fn learn(&self) -> &crate::learn::LearnContext {
+        &self.learn
     }
 
     /// One page's output path and HTML. `rendered` is indexed by page id.
@@ -305,6 +327,7 @@ impl<'a> Templating<'a> {
         ctx.insert("prev", &prev);
         ctx.insert("next", &next);
         ctx.insert("live_reload", inject);
+        ctx.insert("learn", &self.learn);
         let children = page
             .children
             .iter()
@@ -367,8 +390,19 @@ impl<'a> Templating<'a> {
             .map_err(|e| theme.template_error(&e, Some(template)))
     }
 
-    /// The 404 page, the sitemap, theme assets and the course's static files.
-    pub fn extras(&self, files: &mut BTreeMap<String, Vec<u8>>, diags: &mut Vec<Diagnostic>) {
+    /// Every output besides the pages, the example files pages include and
+    /// the search index: the 404 page, the page list for progress, the
+    /// one-page edition, the examples index, the sitemap, theme assets,
+    /// highlight.css and nav.js. `rendered` is indexed by page id; `usages`
+    /// and `versions` are the block handler's (see [`CourseBlocks::usages`]).
+    pub fn extras<R: Borrow<Rendered>>(
+        &self,
+        rendered: &[R],
+        usages: &BTreeMap<String, Vec<(String, String)>>,
+        versions: &str,
+        files: &mut BTreeMap<String, Vec<u8>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let (config, course, theme, tera) = (self.config, self.course, self.theme, self.tera);
         let (site, version, inject) = (&self.site, &self.version, &self.inject);
         let mut ctx = tera::Context::new();
@@ -380,6 +414,7 @@ impl<'a> Templating<'a> {
         ctx.insert("prev", &None::<nav::NavLink>);
         ctx.insert("next", &None::<nav::NavLink>);
         ctx.insert("live_reload", inject);
+        ctx.insert("learn", &self.learn);
         ctx.insert(
             "page",
             &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
@@ -390,6 +425,28 @@ impl<'a> Templating<'a> {
             }
             Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
         }
+        crate::learn::site_files(
+            tera,
+            theme,
+            &ctx,
+            course,
+            rendered,
+            &self.pages_js,
+            files,
+            diags,
+        );
+        examples_index(
+            &self.root,
+            &config.kubernetes.exclude,
+            tera,
+            theme,
+            &ctx,
+            course,
+            usages,
+            versions,
+            files,
+            diags,
+        );
         if let Some(base) = &config.book.base_url {
             let entries: Vec<String> = course
                 .order
@@ -420,6 +477,95 @@ impl<'a> Templating<'a> {
             format!("{}/highlight.css", crate::theme::ASSET_DIR),
             crate::highlight::stylesheet().into_bytes(),
         );
+        files.insert(
+            format!("{}/nav.js", crate::theme::ASSET_DIR),
+            nav::nav_script(course).into_bytes(),
+        );
+    }
+}
+
+/// `examples/index.html`: every example file by kind, with the pages that
+/// explain it and a download link. Every example is published, used or not.
+#[allow(clippy::too_many_arguments)]
+fn examples_index(
+    root: &Path,
+    exclude: &[String],
+    tera: &tera::Tera,
+    theme: &Theme,
+    base_ctx: &tera::Context,
+    course: &Course,
+    usages: &BTreeMap<String, Vec<(String, String)>>,
+    versions: &str,
+    files: &mut BTreeMap<String, Vec<u8>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let dir = root.join(crate::blocks::EXAMPLES_DIR);
+    if !dir.is_dir() {
+        return;
+    }
+    let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if !entry.file_type().is_file()
+            || !path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let shown = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if exclude
+            .iter()
+            .any(|g| crate::check::cli::glob_match(g, &shown))
+        {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let kinds = crate::blocks::kinds_of(&text);
+        let used: Vec<serde_json::Value> = usages
+            .get(&shown)
+            .map(|u| u.iter().map(|(url, title)| serde_json::json!({ "url": format!("../{url}"), "title": title })).collect())
+            .unwrap_or_default();
+        let in_examples = shown.strip_prefix("examples/").unwrap_or(&shown).to_owned();
+        let group = kinds
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "Other files".to_owned());
+        groups.entry(group).or_default().push(serde_json::json!({
+            "path": in_examples,
+            "raw": in_examples,
+            "kinds": kinds.join(", "),
+            "used": used,
+        }));
+        files.entry(shown).or_insert_with(|| text.into_bytes());
+    }
+    let groups: Vec<serde_json::Value> = groups
+        .into_iter()
+        .map(|(kind, files)| serde_json::json!({ "kind": kind, "id": crate::markdown::slugify(&kind), "files": files }))
+        .collect();
+    let mut ctx = base_ctx.clone();
+    ctx.insert("root", "../");
+    ctx.insert(
+        "sidebar",
+        &nav::sidebar_outside(course, "examples/index.html"),
+    );
+    ctx.insert("groups", &groups);
+    ctx.insert("versions", versions);
+    ctx.insert("page", &serde_json::json!({ "title": "Examples", "description": "Every manifest of the course, by kind", "toc": [] }));
+    match tera.render("examples.html", &ctx) {
+        Ok(html) => {
+            files.insert("examples/index.html".to_owned(), html.into_bytes());
+        }
+        Err(e) => diags.push(theme.template_error(&e, Some("examples.html"))),
     }
 }
 

@@ -1,9 +1,11 @@
 //! Navigation derived from the page tree: the sidebar, breadcrumbs and
 //! previous/next links.
 //!
-//! The sidebar of a page lists the chapters and opens only the sections on
-//! the path to that page, so its size does not grow with the whole course:
-//! output stays linear in the number of pages.
+//! Each page carries only its own part of the sidebar (the sections on the
+//! path to it, and their pages), so a page's size does not grow with the
+//! course and the output stays linear in the number of pages. The whole
+//! tree is written once, to `kourse/nav.js`, from which the theme's script
+//! draws the full sidebar; without JavaScript the inline part still works.
 
 use std::fmt::Write as _;
 
@@ -19,11 +21,34 @@ pub struct NavLink {
     pub url: String,
 }
 
+/// The sidebar of a generated page that is not part of the page tree (the
+/// examples index): every chapter, none marked current.
+pub fn sidebar_outside(course: &Course, here: &str) -> String {
+    draw(course, None, here, &[], true)
+}
+
 /// The sidebar HTML for the page `current`.
 pub fn sidebar(course: &Course, current: PageId) -> String {
-    let here = &course.pages[current].url;
     let mut open: Vec<PageId> = course.ancestors(current);
     open.push(current);
+    // Only the chapter on the path is listed inline (all of them on the
+    // home page); nav.js adds the rest.
+    draw(
+        course,
+        Some(current),
+        &course.pages[current].url,
+        &open,
+        current == course.home,
+    )
+}
+
+fn draw(
+    course: &Course,
+    current: Option<PageId>,
+    here: &str,
+    open: &[PageId],
+    all_chapters: bool,
+) -> String {
     let mut html = String::with_capacity(4096);
     html.push_str("<ul>");
     let home = &course.pages[course.home];
@@ -32,15 +57,48 @@ pub fn sidebar(course: &Course, current: PageId) -> String {
         here,
         &home.url,
         &home.front.title,
-        current == course.home,
+        current == Some(course.home),
         home.id,
     );
     html.push_str("</li>");
-    for &child in &course.pages[course.home].children {
-        entry(course, child, current, here, &open, &mut html);
+    for &child in &home.children {
+        if all_chapters || open.contains(&child) {
+            entry(
+                course,
+                child,
+                current.unwrap_or(usize::MAX),
+                here,
+                open,
+                &mut html,
+            );
+        }
     }
     html.push_str("</ul>");
     html
+}
+
+/// The whole page tree as a script (`window.kourseNav`), loaded by every
+/// page from one cached file. Each node: `t` title, `u` URL from the site
+/// root, `c` children.
+pub fn nav_script(course: &Course) -> String {
+    fn node(course: &Course, id: PageId) -> serde_json::Value {
+        let p = &course.pages[id];
+        let mut v = serde_json::json!({ "t": p.front.title, "u": p.url });
+        if !p.children.is_empty() {
+            v["c"] = p.children.iter().map(|&c| node(course, c)).collect();
+        }
+        v
+    }
+    let home = &course.pages[course.home];
+    let tree: Vec<serde_json::Value> =
+        std::iter::once(serde_json::json!({ "t": home.front.title, "u": home.url }))
+            .chain(home.children.iter().map(|&c| node(course, c)))
+            .collect();
+    // `</` is escaped so no title can close a script element.
+    let json = serde_json::to_string(&tree)
+        .unwrap_or_else(|_| "[]".into())
+        .replace("</", "<\\/");
+    format!("window.kourseNav = {json};\n")
 }
 
 fn entry(

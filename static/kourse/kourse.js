@@ -22,6 +22,47 @@
       sidebarButton.setAttribute("aria-expanded", String(open));
     });
   }
+  // The full sidebar, drawn from nav.js (one cached file for the whole
+  // site); each page's HTML only carries its own chapter.
+  var sidebar = document.getElementById("sidebar");
+  var here = sidebar && sidebar.querySelector('a[aria-current="page"]');
+  if (sidebar && here && Array.isArray(window.kourseNav)) {
+    var base = root.getAttribute("data-root") || "";
+    var herePage = here.getAttribute("data-page");
+    var onPath = function (node) {
+      if (node.u === herePage) { return true; }
+      return (node.c || []).some(onPath);
+    };
+    var link = function (node) {
+      var a = document.createElement("a");
+      a.href = base + node.u;
+      a.setAttribute("data-page", node.u);
+      a.textContent = node.t;
+      if (node.u === herePage) { a.setAttribute("aria-current", "page"); }
+      return a;
+    };
+    var list = function (nodes) {
+      var ul = document.createElement("ul");
+      nodes.forEach(function (node) {
+        var li = document.createElement("li");
+        if (node.c && node.c.length) {
+          li.className = "section";
+          var details = document.createElement("details");
+          details.open = onPath(node);
+          var summary = document.createElement("summary");
+          summary.appendChild(link(node));
+          details.appendChild(summary);
+          details.appendChild(list(node.c));
+          li.appendChild(details);
+        } else {
+          li.appendChild(link(node));
+        }
+        ul.appendChild(li);
+      });
+      return ul;
+    };
+    sidebar.replaceChildren(list(window.kourseNav));
+  }
   var current = document.querySelector('.sidebar a[aria-current="page"]');
   if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest" }); }
 

@@ -1,3 +1,4 @@
 //! Shared helpers for integration tests. Use with `mod support;`.
 
 pub mod browser;
+pub mod static_server;

@@ -1,0 +1,349 @@
+//! The embedded Kubernetes schema bundle and its compiled per-version form.
+//!
+//! `data/k8s-schemas.json.gz` is written by `scripts/gen-schema-bundle.py`
+//! from PyPI `kubernetes-validate` (see `data/PROVENANCE`). Definitions are
+//! stored once across versions; each version is compiled into a
+//! [`Schemas`] arena on first use and cached for the life of the process.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+pub static BUNDLE_GZ: &[u8] = include_bytes!("data/k8s-schemas.json.gz");
+pub static PROVENANCE: &str = include_str!("data/PROVENANCE");
+
+#[derive(Deserialize)]
+struct RawBundle {
+    versions: Vec<String>,
+    pool: Vec<Json>,
+    index: HashMap<String, HashMap<String, usize>>,
+    gvk: HashMap<String, Vec<(String, String, String)>>,
+}
+
+struct Bundle {
+    raw: RawBundle,
+    compiled: Vec<OnceLock<Schemas>>,
+}
+
+fn bundle() -> Result<&'static Bundle, String> {
+    static B: OnceLock<Result<Bundle, String>> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(BUNDLE_GZ)
+            .read_to_end(&mut json)
+            .map_err(|e| format!("schema bundle: {e}"))?;
+        let raw: RawBundle =
+            serde_json::from_slice(&json).map_err(|e| format!("schema bundle: {e}"))?;
+        let compiled = raw.versions.iter().map(|_| OnceLock::new()).collect();
+        Ok(Bundle { raw, compiled })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// The Kubernetes versions the bundle holds, oldest first.
+pub fn bundled_versions() -> Vec<String> {
+    bundle().map(|b| b.raw.versions.clone()).unwrap_or_default()
+}
+
+/// The compiled schemas of one bundled version.
+pub fn version(v: &str) -> Option<&'static Schemas> {
+    let b = bundle().ok()?;
+    let i = b.raw.versions.iter().position(|x| x == v)?;
+    Some(b.compiled[i].get_or_init(|| {
+        let index = &b.raw.index[v];
+        let mut defs: Vec<(&str, &Json)> = index
+            .iter()
+            .map(|(n, &id)| (n.as_str(), &b.raw.pool[id]))
+            .collect();
+        defs.sort_by_key(|(n, _)| *n);
+        let mut s = Schemas::compile(&defs);
+        s.add_enums(crate::check::rules::enums::ENUMS);
+        for (api, kind, name) in b.raw.gvk.get(v).into_iter().flatten() {
+            if let Some(&id) = s.by_name.get(name.as_str()) {
+                s.by_gvk.insert((api.clone(), kind.clone()), id);
+            }
+        }
+        s
+    }))
+}
+
+pub const T_NULL: u8 = 1;
+pub const T_BOOL: u8 = 2;
+pub const T_INT: u8 = 4;
+pub const T_NUM: u8 = 8;
+pub const T_STR: u8 = 16;
+pub const T_ARR: u8 = 32;
+pub const T_OBJ: u8 = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Additional {
+    Any,
+    Deny,
+    Schema(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    None,
+    Int32,
+    Byte,
+}
+
+/// One compiled schema node.
+#[derive(Debug, Clone)]
+pub struct S {
+    /// Allowed types as `T_*` bits; 0 allows any.
+    pub types: u8,
+    /// Sorted by name.
+    pub props: Vec<(Box<str>, u32)>,
+    pub required: Vec<Box<str>>,
+    pub items: Option<u32>,
+    pub additional: Additional,
+    pub enumeration: Vec<String>,
+    pub one_of: Vec<u32>,
+    pub format: Format,
+    pub reference: Option<u32>,
+    pub desc: Box<str>,
+    /// Name of the definition, for definitions.
+    pub name: Box<str>,
+    /// A resource.Quantity: a string that must parse as a quantity.
+    pub quantity: bool,
+}
+
+impl S {
+    fn empty() -> S {
+        S {
+            types: 0,
+            props: Vec::new(),
+            required: Vec::new(),
+            items: None,
+            additional: Additional::Any,
+            enumeration: Vec::new(),
+            one_of: Vec::new(),
+            format: Format::None,
+            reference: None,
+            desc: "".into(),
+            name: "".into(),
+            quantity: false,
+        }
+    }
+
+    pub fn prop(&self, name: &str) -> Option<u32> {
+        self.props
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| self.props[i].1)
+    }
+}
+
+/// Compiled schemas of one version (or one set of custom schemas).
+#[derive(Debug, Default)]
+pub struct Schemas {
+    pub nodes: Vec<S>,
+    pub by_name: HashMap<String, u32>,
+    pub by_gvk: HashMap<(String, String), u32>,
+}
+
+impl Schemas {
+    /// Compiles named definitions; `$ref`s name other definitions (a bare
+    /// name, or `#/$defs/NAME` / `#/definitions/NAME`).
+    pub fn compile(defs: &[(&str, &Json)]) -> Schemas {
+        let mut s = Schemas::default();
+        for (i, (name, _)) in defs.iter().enumerate() {
+            s.by_name.insert((*name).to_string(), i as u32);
+            let mut node = S::empty();
+            node.name = (*name).into();
+            s.nodes.push(node);
+        }
+        for (i, (name, json)) in defs.iter().enumerate() {
+            let mut node = s.build(json, 0);
+            node.name = (*name).into();
+            node.quantity = name.ends_with("pkg.api.resource.Quantity");
+            s.nodes[i] = node;
+        }
+        s
+    }
+
+    pub fn get(&self, id: u32) -> &S {
+        &self.nodes[id as usize]
+    }
+
+    /// Follows `$ref`s to the schema that has the content.
+    pub fn resolve(&self, mut id: u32) -> &S {
+        for _ in 0..32 {
+            match self.nodes[id as usize].reference {
+                Some(r) => id = r,
+                None => break,
+            }
+        }
+        &self.nodes[id as usize]
+    }
+
+    /// Adds allowed values to properties (or to their items, for lists).
+    pub fn add_enums(&mut self, table: &[(&str, &str, &[&str])]) {
+        for (def, prop, values) in table {
+            let Some(&id) = self.by_name.get(*def) else {
+                continue;
+            };
+            let Some(p) = self.nodes[id as usize].prop(prop) else {
+                continue;
+            };
+            let target = match self.nodes[p as usize].items {
+                Some(items) => items,
+                None => p,
+            };
+            let node = &mut self.nodes[target as usize];
+            if node.reference.is_none() {
+                node.enumeration = values.iter().map(|v| (*v).to_string()).collect();
+            }
+        }
+    }
+
+    fn add(&mut self, json: &Json, depth: usize) -> u32 {
+        let node = self.build(json, depth);
+        self.nodes.push(node);
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn build(&mut self, json: &Json, depth: usize) -> S {
+        let mut n = S::empty();
+        let Json::Object(o) = json else {
+            if json == &Json::Bool(false) {
+                n.types = 0x80; // nothing matches
+            }
+            return n;
+        };
+        if depth > 64 {
+            return n;
+        }
+        if let Some(r) = o.get("$ref").and_then(Json::as_str) {
+            let name = r.rsplit('/').next().unwrap_or(r);
+            n.reference = self.by_name.get(name).copied();
+        }
+        match o.get("type") {
+            Some(Json::String(t)) => n.types = type_bit(t),
+            Some(Json::Array(ts)) => {
+                n.types = ts
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .map(type_bit)
+                    .fold(0, |a, b| a | b)
+            }
+            _ => {}
+        }
+        if o.get("x-kubernetes-int-or-string") == Some(&Json::Bool(true)) {
+            n.types = T_INT | T_STR | T_NULL;
+        }
+        if let Some(d) = o
+            .get("d")
+            .or_else(|| o.get("description"))
+            .and_then(Json::as_str)
+        {
+            n.desc = d.into();
+        }
+        if let Some(Json::Object(props)) = o.get("properties") {
+            let mut v: Vec<(Box<str>, u32)> = props
+                .iter()
+                .map(|(k, p)| (k.as_str().into(), self.add(p, depth + 1)))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            n.props = v;
+        }
+        if let Some(Json::Array(req)) = o.get("required") {
+            n.required = req
+                .iter()
+                .filter_map(Json::as_str)
+                .map(Into::into)
+                .collect();
+        }
+        if let Some(items) = o.get("items")
+            && items.is_object()
+        {
+            n.items = Some(self.add(items, depth + 1));
+        }
+        let preserve = o.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true));
+        n.additional = match o.get("additionalProperties") {
+            Some(Json::Bool(false)) if !preserve => Additional::Deny,
+            Some(a @ Json::Object(_)) => Additional::Schema(self.add(a, depth + 1)),
+            _ => Additional::Any,
+        };
+        if let Some(Json::Array(e)) = o.get("enum") {
+            n.enumeration = e
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Json::Array(alts)) = o.get(key) {
+                n.one_of = alts.iter().map(|a| self.add(a, depth + 1)).collect();
+            }
+        }
+        n.format = match o.get("format").and_then(Json::as_str) {
+            Some("int32") => Format::Int32,
+            Some("byte") => Format::Byte,
+            _ => Format::None,
+        };
+        n
+    }
+}
+
+fn type_bit(t: &str) -> u8 {
+    match t {
+        "null" => T_NULL,
+        "boolean" => T_BOOL,
+        "integer" => T_INT,
+        "number" => T_NUM | T_INT,
+        "string" => T_STR,
+        "array" => T_ARR,
+        "object" => T_OBJ,
+        _ => 0,
+    }
+}
+
+/// Names the types of a `T_*` set, for messages.
+pub fn type_names(bits: u8) -> String {
+    let mut v = Vec::new();
+    for (b, n) in [
+        (T_OBJ, "object"),
+        (T_ARR, "array"),
+        (T_STR, "string"),
+        (T_INT, "integer"),
+        (T_BOOL, "boolean"),
+    ] {
+        if bits & b != 0 {
+            if b == T_INT && bits & T_NUM != 0 {
+                v.push("number");
+            } else {
+                v.push(n);
+            }
+        }
+    }
+    match v.len() {
+        0 => "nothing".into(),
+        1 => v[0].into(),
+        _ => {
+            let last = v.pop().unwrap_or_default();
+            format!("{} or {last}", v.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_loads_and_resolves_kinds() {
+        let vs = bundled_versions();
+        assert!(vs.first().map(String::as_str) == Some("1.29"), "{vs:?}");
+        let s = version(vs.last().unwrap()).unwrap();
+        let id = s.by_gvk[&("apps/v1".to_string(), "Deployment".to_string())];
+        let d = s.resolve(id);
+        assert!(d.prop("spec").is_some());
+        assert_eq!(d.additional, Additional::Deny);
+    }
+}

@@ -1,0 +1,244 @@
+//! `kourse check [PATHS…]`: gathers sources, runs the checker, prints.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{CheckOptions, Checker, Source, markdown};
+use crate::diagnostic::{self, Counts, Diagnostic, Format};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// YAML files, directories and Markdown files; default: the whole course (examples/ and content/).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// `--deny warnings` makes warnings fail the run.
+    #[arg(long, value_name = "warnings")]
+    pub deny: Vec<String>,
+    /// Course root (where book.toml is).
+    #[arg(long, short = 'C', default_value = ".")]
+    pub root: PathBuf,
+}
+
+/// One set of sources checked together.
+enum Set {
+    Yaml(Vec<PathBuf>),
+    Markdown(PathBuf),
+}
+
+/// Runs the check; returns the exit code: 0 clean, 1 errors, 2 usage or I/O error.
+pub fn run_cli(args: &CheckArgs) -> i32 {
+    for d in &args.deny {
+        if d != "warnings" {
+            eprintln!("error: --deny takes `warnings`, not `{d}`");
+            return 2;
+        }
+    }
+    let (opts, deny_cfg) = match read_config(&args.root) {
+        Ok(x) => x,
+        Err(diags) => {
+            diagnostic::emit(&diags, args.format);
+            return 2;
+        }
+    };
+    let deny_warnings = deny_cfg || !args.deny.is_empty();
+    let checker = match Checker::new(&opts) {
+        Ok(c) => c,
+        Err(diags) => {
+            diagnostic::emit(&diags, args.format);
+            return 2;
+        }
+    };
+    let mut io_errors = Vec::new();
+    let sets = gather(args, &checker, &mut io_errors);
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut files = 0;
+    for set in &sets {
+        match set {
+            Set::Yaml(paths) => {
+                let mut sources = Vec::new();
+                for p in paths {
+                    match std::fs::read_to_string(p) {
+                        Ok(text) => {
+                            sources.push(Source::new(diagnostic::display_path(p, &args.root), text))
+                        }
+                        Err(e) => io_errors.push(Diagnostic::error(
+                            "io",
+                            p.clone(),
+                            format!("cannot read: {e}"),
+                        )),
+                    }
+                }
+                files += sources.len();
+                diags.extend(super::expect::check_files(&checker, &sources));
+            }
+            Set::Markdown(p) => match std::fs::read_to_string(p) {
+                Ok(text) => {
+                    files += 1;
+                    diags.extend(markdown::check_page(
+                        &checker,
+                        &diagnostic::display_path(p, &args.root),
+                        &text,
+                    ));
+                }
+                Err(e) => io_errors.push(Diagnostic::error(
+                    "io",
+                    p.clone(),
+                    format!("cannot read: {e}"),
+                )),
+            },
+        }
+    }
+    diagnostic::sort(&mut diags);
+    diags.extend(io_errors.iter().cloned());
+    diagnostic::emit(&diags, args.format);
+    let counts = Counts::of(&diags);
+    let versions = checker.versions().join(", ");
+    eprintln!(
+        "checked {files} file{} against Kubernetes {versions}: {} error{}, {} warning{}",
+        if files == 1 { "" } else { "s" },
+        counts.errors,
+        if counts.errors == 1 { "" } else { "s" },
+        counts.warnings,
+        if counts.warnings == 1 { "" } else { "s" },
+    );
+    if !io_errors.is_empty() {
+        2
+    } else if counts.errors > 0 || (deny_warnings && counts.warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+pub(super) fn is_yaml(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+fn is_md(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()) == Some("md")
+}
+
+/// YAML files of other tools found in a folder walk (Helm, Kustomize,
+/// Compose), or any file whose text has a `# kourse:not-manifest` comment.
+pub fn is_tool_config(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let known = matches!(
+        name,
+        "Chart.yaml"
+            | "kustomization.yaml"
+            | "kustomization.yml"
+            | "compose.yaml"
+            | "compose.yml"
+            | "docker-compose.yaml"
+            | "docker-compose.yml"
+    ) || (name.starts_with("values")
+        && p.parent().is_some_and(|d| d.join("Chart.yaml").is_file()));
+    known || std::fs::read_to_string(p).is_ok_and(|t| t.contains("# kourse:not-manifest"))
+}
+
+fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> Vec<Set> {
+    let mut sets = Vec::new();
+    let whole = args.paths.is_empty();
+    let roots: Vec<PathBuf> = if whole {
+        vec![args.root.join("examples"), args.root.join("content")]
+    } else {
+        args.paths.clone()
+    };
+    for r in roots {
+        if r.is_file() {
+            if is_md(&r) {
+                sets.push(Set::Markdown(r));
+            } else {
+                sets.push(Set::Yaml(vec![r]));
+            }
+        } else if r.is_dir() {
+            let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+            for e in walkdir::WalkDir::new(&r)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                let p = e.path();
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let rel = p.strip_prefix(&args.root).unwrap_or(p);
+                if whole
+                    && checker
+                        .exclude
+                        .iter()
+                        .any(|g| glob_match(g, &rel.to_string_lossy()))
+                {
+                    continue;
+                }
+                if is_md(p) {
+                    sets.push(Set::Markdown(p.to_path_buf()));
+                } else if is_yaml(p) && !is_tool_config(p) {
+                    by_dir
+                        .entry(p.parent().unwrap_or(&r).to_path_buf())
+                        .or_default()
+                        .push(p.to_path_buf());
+                }
+            }
+            sets.extend(by_dir.into_values().map(Set::Yaml));
+        } else if !whole {
+            errors.push(Diagnostic::error(
+                "io",
+                r.clone(),
+                "no such file or directory",
+            ));
+        }
+    }
+    sets
+}
+
+/// Matches a glob with `*` (within a path segment), `**` (any depth) and `?`.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    fn m(p: &[u8], s: &[u8]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some(b'*') if p.get(1) == Some(&b'*') => {
+                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
+                if rest.is_empty() {
+                    return true;
+                }
+                (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/') && m(rest, &s[i..]))
+                    || m(rest, s)
+            }
+            Some(b'*') => (0..=s.len())
+                .take_while(|&i| i == 0 || s[i - 1] != b'/')
+                .any(|i| m(&p[1..], &s[i..])),
+            Some(b'?') => !s.is_empty() && s[0] != b'/' && m(&p[1..], &s[1..]),
+            Some(c) => s.first() == Some(c) && m(&p[1..], &s[1..]),
+        }
+    }
+    m(pattern.as_bytes(), path.as_bytes())
+}
+
+/// Reads `[kubernetes]` from book.toml (a stand-in until `config::Config` lands).
+fn read_config(root: &Path) -> Result<(CheckOptions, bool), Vec<Diagnostic>> {
+    // Loose files outside a course are checked with the defaults.
+    if !root.join(crate::config::CONFIG_FILE).exists() {
+        return Ok((CheckOptions::default(), false));
+    }
+    let config = crate::config::Config::load(root)?;
+    Ok((
+        CheckOptions::from_config(&config.kubernetes, root),
+        config.build.deny_warnings,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("examples/broken/**", "examples/broken/a/b.yaml"));
+        assert!(glob_match("**/*.yaml", "examples/x.yaml"));
+        assert!(!glob_match("examples/*.yaml", "examples/a/x.yaml"));
+        assert!(glob_match("content/??-intro.md", "content/01-intro.md"));
+    }
+}

@@ -1,0 +1,184 @@
+//! Fenced ```yaml blocks of a Markdown page, with their fence attributes and
+//! positions, so diagnostics point at the line in the `.md`.
+
+use std::path::Path;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use super::{Checker, Source};
+use crate::diagnostic::{Diagnostic, line_col};
+
+/// One fenced yaml block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlBlock {
+    pub text: String,
+    /// 1-based line in the .md of the block's first content line.
+    pub line: usize,
+    /// 1-based column where the content starts (after `> ` or list indentation).
+    pub col: usize,
+    pub attrs: FenceAttrs,
+    /// Byte range of the whole fence in the .md.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Attributes after the language: `not-manifest`, `expect-error=RULE`, `title="x"`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FenceAttrs {
+    pub not_manifest: bool,
+    pub expect_error: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Splits a fence info string into its language and attributes.
+pub fn parse_fence_info(info: &str) -> (String, FenceAttrs) {
+    let mut attrs = FenceAttrs::default();
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in info.trim().chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    let mut it = words.into_iter();
+    let lang = it.next().unwrap_or_default();
+    let (lang, first) = match lang.split_once(',') {
+        Some((l, rest)) => (l.to_string(), Some(rest.to_string())),
+        None => (lang, None),
+    };
+    for w in first.into_iter().chain(it) {
+        let w = w.trim_matches(',');
+        match w.split_once('=') {
+            Some(("expect-error", v)) => attrs.expect_error = Some(v.to_string()),
+            Some(("title", v)) => attrs.title = Some(v.to_string()),
+            _ if w == "not-manifest" => attrs.not_manifest = true,
+            _ => {}
+        }
+    }
+    (lang, attrs)
+}
+
+/// Every fenced block whose language is `yaml` or `yml`, including blocks
+/// nested in block quotes and lists.
+pub fn yaml_blocks(markdown: &str) -> Vec<YamlBlock> {
+    let mut out = Vec::new();
+    let mut cur: Option<(FenceAttrs, usize, String, Option<usize>)> = None;
+    for (event, range) in Parser::new_ext(markdown, Options::all()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let (lang, attrs) = parse_fence_info(&info);
+                if lang == "yaml" || lang == "yml" {
+                    cur = Some((attrs, range.start, String::new(), None));
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, _, text, first)) = cur.as_mut() {
+                    if first.is_none() {
+                        *first = Some(range.start);
+                    }
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((attrs, start, text, first)) = cur.take() {
+                    let (line, col) = match first {
+                        Some(off) => line_col(markdown, off),
+                        None => (line_col(markdown, start).0 + 1, 1),
+                    };
+                    out.push(YamlBlock {
+                        text,
+                        line,
+                        col,
+                        attrs,
+                        start,
+                        end: range.end,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl YamlBlock {
+    /// The block as a [`Source`] whose positions map into the page.
+    pub fn source(&self, path: &Path) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            text: self.text.clone(),
+            line_offset: self.line - 1,
+            col_offset: self.col - 1,
+        }
+    }
+}
+
+/// Checks the yaml blocks of a page: manifests together as one set, each
+/// `expect-error=RULE` block alone (it passes only if RULE is reported, and
+/// its diagnostics are then dropped), `not-manifest` blocks not at all.
+pub fn check_page(checker: &Checker, path: &Path, markdown: &str) -> Vec<Diagnostic> {
+    let blocks = yaml_blocks(markdown);
+    let mut out = Vec::new();
+    let normal: Vec<Source> = blocks
+        .iter()
+        .filter(|b| !b.attrs.not_manifest && b.attrs.expect_error.is_none())
+        .map(|b| b.source(path))
+        .collect();
+    if !normal.is_empty() {
+        out.extend(checker.check(&normal));
+    }
+    for b in blocks.iter().filter(|b| !b.attrs.not_manifest) {
+        let Some(rule) = &b.attrs.expect_error else {
+            continue;
+        };
+        let diags = checker.check(&[b.source(path)]);
+        if !diags.iter().any(|d| &d.rule == rule) {
+            let got: Vec<String> = diags
+                .iter()
+                .map(|d| format!("{} at line {}", d.rule, d.line))
+                .collect();
+            let fence_line = line_col(markdown, b.start).0;
+            out.push(
+                Diagnostic::error("expect-error", path, format!("this block is marked expect-error={rule} but the checker does not report `{rule}`"))
+                    .at(markdown, fence_line, 1)
+                    .with_note(if got.is_empty() { "the block has no diagnostics".to_string() } else { format!("reported: {}", got.join(", ")) }),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fence_attributes() {
+        let (lang, a) = parse_fence_info(r#"yaml expect-error=latest-tag title="web deploy.yaml""#);
+        assert_eq!(lang, "yaml");
+        assert_eq!(a.expect_error.as_deref(), Some("latest-tag"));
+        assert_eq!(a.title.as_deref(), Some("web deploy.yaml"));
+        assert!(parse_fence_info("yaml not-manifest").1.not_manifest);
+    }
+
+    #[test]
+    fn blocks_with_positions_in_quotes_and_lists() {
+        let md = "# T\n\n```yaml\na: 1\n```\n\n> ```yaml\n> b: 2\n> ```\n\n- item\n\n  ```yml not-manifest\n  c: 3\n  ```\n\n```bash\nx\n```\n";
+        let b = yaml_blocks(md);
+        assert_eq!(b.len(), 3);
+        assert_eq!((b[0].line, b[0].col, b[0].text.as_str()), (4, 1, "a: 1\n"));
+        assert_eq!((b[1].line, b[1].col, b[1].text.as_str()), (8, 3, "b: 2\n"));
+        assert_eq!((b[2].line, b[2].col), (14, 3));
+        assert!(b[2].attrs.not_manifest);
+    }
+}

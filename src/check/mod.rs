@@ -1,0 +1,683 @@
+//! `kourse check`: the Kubernetes manifest checker.
+//!
+//! One module per job:
+//! - [`yaml`]: YAML to a tree with positions, with limits against bombs;
+//! - [`bundle`]: the embedded schema bundle, compiled per version;
+//! - [`validate`]: structural validation of a tree against a schema;
+//! - [`rules`]: the rule registry and the apiserver rules;
+//! - [`deprecations`]: removed and deprecated apiVersions;
+//! - [`cross`]: references between the objects of a set;
+//! - [`lints`]: best-practice warnings;
+//! - [`custom`]: extra JSON schemas for custom resources;
+//! - [`markdown`]: fenced yaml blocks of Markdown pages;
+//! - [`cli`]: `kourse check` itself.
+
+pub mod bundle;
+pub mod cli;
+pub mod cross;
+pub mod custom;
+pub mod deprecations;
+pub mod docs;
+pub mod expect;
+pub mod lints;
+pub mod markdown;
+pub mod rules;
+pub mod validate;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use cli::{CheckArgs, run_cli};
+pub use docs::FieldDoc;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use bundle::Schemas;
+use rules::Out;
+use validate::Finding;
+use yaml::{Node, Pos};
+
+/// What to check against; built from book.toml `[kubernetes]`.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Target Kubernetes minor versions, e.g. `["1.33", "1.35"]`; empty means
+    /// the oldest and newest in the bundle.
+    pub versions: Vec<String>,
+    /// Directories of extra JSON schemas for custom resources (absolute paths).
+    pub schema_dirs: Vec<PathBuf>,
+    /// Per-rule severity overrides.
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Globs, relative to the course root, that the whole-course check skips.
+    pub exclude: Vec<String>,
+}
+
+impl CheckOptions {
+    /// Options from book.toml's `[kubernetes]` table; paths are resolved
+    /// against the course root.
+    pub fn from_config(k: &crate::config::KubernetesConfig, root: &Path) -> CheckOptions {
+        use crate::config::RuleSetting;
+        CheckOptions {
+            versions: k.versions.clone(),
+            schema_dirs: k.schemas.iter().map(|d| root.join(d)).collect(),
+            rules: k
+                .rules
+                .iter()
+                .map(|(rule, level)| {
+                    let level = match level {
+                        RuleSetting::Error => RuleLevel::Error,
+                        RuleSetting::Warning => RuleLevel::Warning,
+                        RuleSetting::Off => RuleLevel::Off,
+                    };
+                    (rule.clone(), level)
+                })
+                .collect(),
+            exclude: k.exclude.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+impl RuleLevel {
+    pub fn parse(s: &str) -> Option<RuleLevel> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" | "deny" => Some(RuleLevel::Error),
+            "warning" | "warn" => Some(RuleLevel::Warning),
+            "off" | "allow" | "none" => Some(RuleLevel::Off),
+            _ => None,
+        }
+    }
+}
+
+/// A YAML text to check.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// The path shown in diagnostics.
+    pub path: PathBuf,
+    pub text: String,
+    /// Added to every line (for a block inside a Markdown file).
+    pub line_offset: usize,
+    /// Added to every column.
+    pub col_offset: usize,
+}
+
+impl Source {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Source {
+        Source {
+            path: path.into(),
+            text: text.into(),
+            line_offset: 0,
+            col_offset: 0,
+        }
+    }
+}
+
+/// The checker: target versions, compiled schemas and rule levels. `Send + Sync`.
+pub struct Checker {
+    versions: Vec<String>,
+    schemas: Vec<&'static Schemas>,
+    custom: Schemas,
+    rules: BTreeMap<String, RuleLevel>,
+    pub(crate) exclude: Vec<String>,
+}
+
+/// One Kubernetes object found in a source.
+pub struct Obj<'a> {
+    pub src: usize,
+    pub api: &'a str,
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    pub namespace: Option<&'a str>,
+    pub node: &'a Node,
+    /// Lines of the document holding it, for `# kourse:allow`.
+    pub lines: (u32, u32),
+    /// Its kind has a schema (bundled or custom): rules and cross-checks apply.
+    pub known: bool,
+}
+
+struct Parsed<'s> {
+    text: &'s str,
+    stream: yaml::Stream,
+    /// `# kourse:allow` comments: line and rule ids.
+    allows: Vec<(u32, Vec<String>)>,
+}
+
+struct Raw {
+    src: usize,
+    lines: (u32, u32),
+    finding: Finding,
+    version: Option<String>,
+}
+
+impl Checker {
+    pub fn new(opts: &CheckOptions) -> Result<Checker, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let bundled = bundle::bundled_versions();
+        if bundled.is_empty() {
+            errors.push(Diagnostic::error(
+                "schema-bundle",
+                "kourse",
+                "the embedded schema bundle does not load",
+            ));
+            return Err(errors);
+        }
+        let versions: Vec<String> = if opts.versions.is_empty() {
+            let mut v = vec![bundled[0].clone()];
+            if bundled.len() > 1 {
+                v.push(bundled[bundled.len() - 1].clone());
+            }
+            v
+        } else {
+            let mut v = Vec::new();
+            for want in &opts.versions {
+                let norm = deprecations::parse_version(want).map(|(a, b)| format!("{a}.{b}"));
+                match norm.filter(|n| bundled.contains(n)) {
+                    Some(n) if !v.contains(&n) => v.push(n),
+                    Some(_) => {}
+                    None => errors.push(
+                        Diagnostic::error(
+                            "config",
+                            "book.toml",
+                            format!("no schemas for Kubernetes version `{want}`"),
+                        )
+                        .with_note(format!("bundled versions: {}", bundled.join(", "))),
+                    ),
+                }
+            }
+            v.sort_by_key(|s| deprecations::parse_version(s));
+            v
+        };
+        for rule in opts.rules.keys() {
+            if rules::default_severity(rule).is_none() {
+                let mut d = Diagnostic::error(
+                    "config",
+                    "book.toml",
+                    format!("unknown rule `{rule}` in [kubernetes.rules]"),
+                );
+                if let Some(b) = validate::did_you_mean(rule, rules::RULES.iter().map(|r| r.0)) {
+                    d = d.with_note(format!("did you mean `{b}`?"));
+                }
+                errors.push(d);
+            }
+        }
+        let custom = match custom::load(&opts.schema_dirs) {
+            Ok(c) => c,
+            Err(mut e) => {
+                errors.append(&mut e);
+                Schemas::default()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let schemas = versions.iter().filter_map(|v| bundle::version(v)).collect();
+        Ok(Checker {
+            versions,
+            schemas,
+            custom,
+            rules: opts.rules.clone(),
+            exclude: opts.exclude.clone(),
+        })
+    }
+
+    /// The resolved target versions, oldest first.
+    pub fn versions(&self) -> &[String] {
+        &self.versions
+    }
+
+    /// Checks a set of sources together: cross-object checks span the whole set.
+    pub fn check(&self, sources: &[Source]) -> Vec<Diagnostic> {
+        let parsed: Vec<Parsed> = if sources.len() > 1 {
+            sources.par_iter().map(|s| parse_source(s)).collect()
+        } else {
+            sources.iter().map(parse_source).collect()
+        };
+        let mut objs: Vec<Obj> = Vec::new();
+        let mut raws: Vec<Raw> = Vec::new();
+        for (i, p) in parsed.iter().enumerate() {
+            collect_objects(i, p, &mut objs, &mut raws);
+        }
+        for o in &mut objs {
+            let key = (o.api.to_string(), o.kind.to_string());
+            o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
+                || self.custom.by_gvk.contains_key(&key);
+        }
+        let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
+            objs.par_iter().map(|o| self.check_object(o)).collect()
+        } else {
+            objs.iter().map(|o| self.check_object(o)).collect()
+        };
+        raws.extend(per_obj.into_iter().flatten());
+        let paths: Vec<&std::path::Path> = sources.iter().map(|s| s.path.as_path()).collect();
+        for (i, f) in cross::check(&objs, &paths) {
+            raws.push(Raw {
+                src: objs[i].src,
+                lines: objs[i].lines,
+                finding: f,
+                version: None,
+            });
+        }
+        let mut out: Vec<Diagnostic> = raws
+            .into_iter()
+            .filter_map(|r| self.to_diagnostic(&sources[r.src], &parsed[r.src], r))
+            .collect();
+        crate::diagnostic::sort(&mut out);
+        out.dedup();
+        out
+    }
+
+    fn check_object(&self, o: &Obj) -> Vec<Raw> {
+        let mut findings = Vec::new();
+        let mut versioned: Vec<(Finding, Vec<usize>)> = Vec::new();
+        let retired = deprecations::lookup(o.api, o.kind);
+        let oldest = self
+            .versions
+            .first()
+            .and_then(|v| deprecations::parse_version(v))
+            .unwrap_or((1, 0));
+        let newest = self
+            .versions
+            .last()
+            .and_then(|v| deprecations::parse_version(v))
+            .unwrap_or((1, 0));
+        let api_pos = o.node.get("apiVersion").map_or(o.node.pos, |n| n.pos);
+        let mut removed = false;
+        if let Some(r) = retired {
+            let rep = if r.replacement.is_empty() {
+                "it has no replacement".to_string()
+            } else {
+                format!("use `{}`", r.replacement)
+            };
+            let mut notes: Vec<String> = r
+                .changes
+                .iter()
+                .map(|c| format!("migration: {c}"))
+                .collect();
+            match r.removed_in {
+                Some(rem) if rem <= newest => {
+                    removed = true;
+                    let when = if rem <= oldest {
+                        String::new()
+                    } else {
+                        format!(" (still served before {}.{})", rem.0, rem.1)
+                    };
+                    notes.insert(0, rep.clone());
+                    findings.push(Finding {
+                        rule: "removed-api",
+                        pos: api_pos,
+                        message: format!(
+                            "{} {} was removed in Kubernetes {}.{}{when}; {rep}",
+                            o.api, o.kind, rem.0, rem.1
+                        ),
+                        notes,
+                    });
+                }
+                _ if r.deprecated_in <= newest => {
+                    let until = r
+                        .removed_in
+                        .map_or(String::new(), |x| format!(", removed in {}.{}", x.0, x.1));
+                    findings.push(Finding {
+                        rule: "deprecated-api",
+                        pos: api_pos,
+                        message: format!(
+                            "{} {} is deprecated since Kubernetes {}.{}{until}; {rep}",
+                            o.api, o.kind, r.deprecated_in.0, r.deprecated_in.1
+                        ),
+                        notes,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let key = (o.api.to_string(), o.kind.to_string());
+        let ids: Vec<Option<u32>> = self
+            .schemas
+            .iter()
+            .map(|s| s.by_gvk.get(&key).copied())
+            .collect();
+        if ids.iter().any(Option::is_some) {
+            for (vi, (s, id)) in self.schemas.iter().zip(&ids).enumerate() {
+                match id {
+                    Some(id) => {
+                        let mut fs = Vec::new();
+                        validate::validate(s, *id, o.node, &mut fs);
+                        for f in fs {
+                            match versioned.iter_mut().find(|(g, _)| *g == f) {
+                                Some((_, vs)) => vs.push(vi),
+                                None => versioned.push((f, vec![vi])),
+                            }
+                        }
+                    }
+                    None if !removed => findings.push(Finding {
+                        rule: "removed-api",
+                        pos: api_pos,
+                        message: format!(
+                            "{} {} is not served by Kubernetes {}",
+                            o.api, o.kind, self.versions[vi]
+                        ),
+                        notes: vec![format!(
+                            "it is served by {}",
+                            ids.iter()
+                                .zip(&self.versions)
+                                .filter(|(i, _)| i.is_some())
+                                .map(|(_, v)| v.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )],
+                    }),
+                    None => {}
+                }
+            }
+        } else if let Some(&id) = self.custom.by_gvk.get(&key) {
+            validate::validate(&self.custom, id, o.node, &mut findings);
+        } else if !removed {
+            findings.push(self.unknown_kind(o, api_pos));
+        }
+        if !removed {
+            let mut out = Out {
+                findings: &mut findings,
+            };
+            rules::apiserver::check(o.api, o.kind, o.node, &mut out);
+            lints::check(o.kind, o.node, &mut out);
+        }
+        // A specific rule at the same place says it better than the schema's missing-field.
+        let specific: Vec<Pos> = findings
+            .iter()
+            .filter(|f| f.rule == "ingress-path-type")
+            .map(|f| f.pos)
+            .collect();
+        versioned.retain(|(f, _)| !(f.rule == "missing-field" && specific.contains(&f.pos)));
+        let all = self.schemas.len();
+        let mut raws: Vec<Raw> = findings
+            .into_iter()
+            .map(|f| Raw {
+                src: o.src,
+                lines: o.lines,
+                finding: f,
+                version: None,
+            })
+            .collect();
+        for (mut f, vs) in versioned {
+            let version = Some(
+                vs.iter()
+                    .map(|&i| self.versions[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            if vs.len() < all {
+                let ok: Vec<&str> = (0..all)
+                    .filter(|i| !vs.contains(i) && ids[*i].is_some())
+                    .map(|i| self.versions[i].as_str())
+                    .collect();
+                if !ok.is_empty() {
+                    f.notes.push(format!(
+                        "only in Kubernetes {}; valid in {}",
+                        version.as_deref().unwrap_or(""),
+                        ok.join(", ")
+                    ));
+                }
+            }
+            raws.push(Raw {
+                src: o.src,
+                lines: o.lines,
+                finding: f,
+                version,
+            });
+        }
+        raws
+    }
+
+    fn unknown_kind(&self, o: &Obj, api_pos: Pos) -> Finding {
+        let group = o.api.rsplit_once('/').map_or("", |(g, _)| g);
+        let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
+        let newest = self.schemas.last();
+        if builtin && let Some(s) = newest {
+            let kinds_here: Vec<&str> = s
+                .by_gvk
+                .keys()
+                .filter(|(a, _)| a == o.api)
+                .map(|(_, k)| k.as_str())
+                .collect();
+            let apis_for_kind: Vec<&str> = s
+                .by_gvk
+                .keys()
+                .filter(|(_, k)| k == o.kind)
+                .map(|(a, _)| a.as_str())
+                .collect();
+            if !kinds_here.is_empty() || !apis_for_kind.is_empty() {
+                let kind_pos = o.node.get("kind").map_or(o.node.pos, |n| n.pos);
+                let (pos, note) = if !apis_for_kind.is_empty() {
+                    (
+                        api_pos,
+                        format!("{} is served as {}", o.kind, apis_for_kind.join(", ")),
+                    )
+                } else {
+                    let mut ks = kinds_here.clone();
+                    ks.sort_unstable();
+                    match validate::did_you_mean(o.kind, ks.iter().copied()) {
+                        Some(b) => (kind_pos, format!("did you mean `{b}`?")),
+                        None => (kind_pos, format!("{} serves: {}", o.api, ks.join(", "))),
+                    }
+                };
+                return Finding {
+                    rule: "unknown-kind",
+                    pos,
+                    message: format!("Kubernetes has no {} {}", o.api, o.kind),
+                    notes: vec![note],
+                };
+            }
+        }
+        Finding {
+            rule: "no-schema",
+            pos: api_pos,
+            message: format!("no schema for {} {}", o.api, o.kind),
+            notes: vec!["add its JSON schema to a directory listed in [kubernetes] schemas".into()],
+        }
+    }
+
+    fn level(&self, rule: &str) -> Option<Severity> {
+        match self.rules.get(rule) {
+            Some(RuleLevel::Error) => Some(Severity::Error),
+            Some(RuleLevel::Warning) => Some(Severity::Warning),
+            Some(RuleLevel::Off) => None,
+            None => Some(rules::default_severity(rule).unwrap_or(Severity::Error)),
+        }
+    }
+
+    fn to_diagnostic(&self, src: &Source, p: &Parsed, r: Raw) -> Option<Diagnostic> {
+        let f = r.finding;
+        let severity = self.level(f.rule)?;
+        if p.allows.iter().any(|(line, rules)| {
+            *line >= r.lines.0
+                && *line <= r.lines.1
+                && rules.iter().any(|x| x == f.rule || x == "all")
+        }) {
+            return None;
+        }
+        Some(diagnostic_at(src, p.text, severity, f, r.version))
+    }
+
+    /// Field documentation for each key of `text` whose schema is known (for tooltips).
+    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc> {
+        docs::field_docs(self.schemas.last().copied(), yaml::strip_bom(text))
+    }
+}
+
+/// Builds a diagnostic for a finding of a source, applying its offsets.
+fn diagnostic_at(
+    src: &Source,
+    text: &str,
+    severity: Severity,
+    f: Finding,
+    version: Option<String>,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(severity, f.rule, src.path.clone(), f.message);
+    let line = f.pos.line as usize;
+    d.line = if line == 0 { 0 } else { line + src.line_offset };
+    d.col = if f.pos.col == 0 {
+        0
+    } else {
+        f.pos.col as usize + src.col_offset
+    };
+    d.len = f.pos.len as usize;
+    d.source_line = crate::diagnostic::source_line(text, line)
+        .map(|l| format!("{}{l}", " ".repeat(src.col_offset)));
+    d.notes = f.notes;
+    d.k8s_version = version;
+    d
+}
+
+fn parse_source(s: &Source) -> Parsed<'_> {
+    let text = yaml::strip_bom(&s.text);
+    let stream = yaml::parse(text);
+    let mut allows = Vec::new();
+    if text.contains("kourse:allow") {
+        for (i, line) in text.lines().enumerate() {
+            if let Some(pos) = line.find("kourse:allow")
+                && line[..pos].contains('#')
+            {
+                // `# kourse:allow RULE[,RULE…] why`: the first word names the rules.
+                let rest = &line[pos + "kourse:allow".len()..];
+                let rules: Vec<String> = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                allows.push((i as u32 + 1, rules));
+            }
+        }
+    }
+    Parsed {
+        text,
+        stream,
+        allows,
+    }
+}
+
+/// The first line of the run of comment (or blank) lines ending just above
+/// 1-based `first_line`; stops at a `---` separator.
+fn leading_comments_start(text: &str, first_line: u32) -> u32 {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut start = first_line;
+    while start > 1 {
+        let prev = lines.get(start as usize - 2).map_or("", |l| l.trim());
+        if prev.starts_with('#') || prev.is_empty() {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
+fn collect_objects<'a>(src: usize, p: &'a Parsed, objs: &mut Vec<Obj<'a>>, raws: &mut Vec<Raw>) {
+    if let Some(e) = &p.stream.error {
+        raws.push(Raw {
+            src,
+            lines: (e.line, e.line),
+            finding: Finding {
+                rule: e.rule,
+                pos: Pos {
+                    line: e.line,
+                    col: e.col,
+                    len: 0,
+                },
+                message: e.message.clone(),
+                notes: Vec::new(),
+            },
+            version: None,
+        });
+    }
+    for doc in &p.stream.docs {
+        let Some(root) = &doc.root else { continue };
+        // Comments right above a document belong to it, so a header line
+        // `# kourse:allow RULE why` covers the whole object.
+        let lines = (
+            leading_comments_start(p.text, doc.first_line),
+            doc.last_line,
+        );
+        object(src, root, lines, objs, raws, 0);
+    }
+}
+
+fn object<'a>(
+    src: usize,
+    node: &'a Node,
+    lines: (u32, u32),
+    objs: &mut Vec<Obj<'a>>,
+    raws: &mut Vec<Raw>,
+    depth: u32,
+) {
+    let api = node.get("apiVersion").and_then(Node::as_str);
+    let kind = node.get("kind").and_then(Node::as_str);
+    let (Some(api), Some(kind)) = (api, kind) else {
+        if node.is_null() {
+            return;
+        }
+        let missing: Vec<&str> = [("apiVersion", api.is_none()), ("kind", kind.is_none())]
+            .into_iter()
+            .filter(|x| x.1)
+            .map(|x| x.0)
+            .collect();
+        raws.push(Raw {
+            src,
+            lines,
+            finding: Finding {
+                rule: "not-a-manifest",
+                pos: node.pos,
+                message: format!("not a Kubernetes object: no `{}`", missing.join("` or `")),
+                notes: vec![
+                    "mark a YAML block that is not a manifest with `not-manifest` after ```yaml"
+                        .into(),
+                ],
+            },
+            version: None,
+        });
+        return;
+    };
+    if kind.ends_with("List")
+        && depth == 0
+        && node.get("items").is_some()
+        && node.get("metadata").is_none_or(|m| m.get("name").is_none())
+    {
+        for item in node.get("items").map(Node::seq).unwrap_or(&[]) {
+            object(src, item, lines, objs, raws, 1);
+        }
+        return;
+    }
+    let meta = node.get("metadata");
+    objs.push(Obj {
+        src,
+        api,
+        kind,
+        name: meta.and_then(|m| m.get("name")).and_then(Node::as_str),
+        namespace: meta.and_then(|m| m.get("namespace")).and_then(Node::as_str),
+        node,
+        lines,
+        known: false,
+    });
+}
+
+/// Counts of documents in sources (for benchmarks and summaries).
+pub fn count_documents(sources: &[Source]) -> usize {
+    sources
+        .iter()
+        .map(|s| {
+            yaml::parse(yaml::strip_bom(&s.text))
+                .docs
+                .iter()
+                .filter(|d| d.root.is_some())
+                .count()
+        })
+        .sum()
+}

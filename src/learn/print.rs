@@ -1,0 +1,302 @@
+//! The one-page edition, `print.html`: every page in reading order, with
+//! ids prefixed per page so they stay unique and internal links rewritten
+//! to in-page anchors.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::content::Course;
+use crate::markdown::links::{dir_of, is_external, resolve};
+
+/// Where the one-page edition is published.
+pub const PRINT_PAGE: &str = "print.html";
+
+/// One page of the course inside print.html.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintChapter {
+    /// The id of the page's section in print.html.
+    pub id: String,
+    pub title: String,
+    /// A chapter (section) starts on a new printed page.
+    pub is_chapter: bool,
+    /// Nesting depth (0 for the home page).
+    pub depth: usize,
+    pub objectives: Vec<String>,
+    /// The page's HTML with ids and links rewritten.
+    pub content: String,
+}
+
+/// The id prefix of the `n`-th page in reading order.
+pub fn page_id(n: usize) -> String {
+    format!("c{n}")
+}
+
+/// Every page in reading order; `html[page.id]` is the page's rendered body.
+pub fn chapters(course: &Course, html: &[&str]) -> Vec<PrintChapter> {
+    let ids: HashMap<&str, String> = course
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, &id)| (course.pages[id].url.as_str(), page_id(n)))
+        .collect();
+    course
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, &id)| {
+            let page = &course.pages[id];
+            let prefix = page_id(n);
+            PrintChapter {
+                content: rewrite(
+                    html.get(id).copied().unwrap_or(""),
+                    &page.url,
+                    &prefix,
+                    &ids,
+                ),
+                id: prefix,
+                title: page.front.title.clone(),
+                is_chapter: page.is_section && page.depth > 0,
+                depth: page.depth,
+                objectives: page.front.objectives.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Attributes whose values are ids (or lists of ids).
+const ID_ATTRS: &[&str] = &[
+    "id",
+    "for",
+    "aria-describedby",
+    "aria-labelledby",
+    "aria-controls",
+    "aria-owns",
+    "list",
+    "form",
+];
+/// Attributes whose values are URLs.
+const URL_ATTRS: &[&str] = &["href", "src", "poster", "data"];
+
+/// Rewrites a page's HTML for print.html: ids get `prefix-`, links to
+/// pages become `#their-prefix[-anchor]`, other relative URLs become
+/// relative to the site root. `pages` maps page URLs to their prefixes.
+pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, String>) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while let Some(off) = html[i..].find('<') {
+        let start = i + off;
+        let rest = &html[start..];
+        if rest.starts_with("<!--") {
+            i = rest.find("-->").map_or(html.len(), |e| start + e + 3);
+            continue;
+        }
+        let Some(&next) = bytes.get(start + 1) else {
+            break;
+        };
+        if !next.is_ascii_alphabetic() {
+            i = start + 1;
+            continue;
+        }
+        let end = tag_end(html, start);
+        let tag = &html[start..end];
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let rewritten = rewrite_tag(tag, page_url, prefix, pages);
+        if let Some(t) = rewritten {
+            out.push_str(&html[copied..start]);
+            out.push_str(&t);
+            copied = end;
+        }
+        i = end;
+        // Raw text elements: skip to their end tag.
+        if name == "script" || name == "style" {
+            let close = format!("</{name}");
+            i = html[i..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map_or(html.len(), |e| i + e);
+        }
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+/// Byte index just past the `>` closing the tag at `start` (quotes respected).
+fn tag_end(html: &str, start: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    for (k, &b) in html.as_bytes()[start..].iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return start + k + 1,
+            None => {}
+        }
+    }
+    html.len()
+}
+
+/// The tag with its id and URL attributes rewritten; `None` if unchanged.
+fn rewrite_tag(
+    tag: &str,
+    page_url: &str,
+    prefix: &str,
+    pages: &HashMap<&str, String>,
+) -> Option<String> {
+    let b = tag.as_bytes();
+    let mut k = 1;
+    while k < b.len() && !b[k].is_ascii_whitespace() && b[k] != b'>' && b[k] != b'/' {
+        k += 1;
+    }
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    loop {
+        while k < b.len() && (b[k].is_ascii_whitespace() || b[k] == b'/') {
+            k += 1;
+        }
+        if k >= b.len() || b[k] == b'>' {
+            break;
+        }
+        let name_start = k;
+        while k < b.len()
+            && !b[k].is_ascii_whitespace()
+            && b[k] != b'='
+            && b[k] != b'>'
+            && b[k] != b'/'
+        {
+            k += 1;
+        }
+        let name = tag[name_start..k].to_ascii_lowercase();
+        while k < b.len() && b[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        if k >= b.len() || b[k] != b'=' {
+            continue;
+        }
+        k += 1;
+        while k < b.len() && b[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        let (vs, ve) = if k < b.len() && (b[k] == b'"' || b[k] == b'\'') {
+            let q = b[k];
+            let vs = k + 1;
+            let ve = tag[vs..].find(q as char).map_or(tag.len(), |e| vs + e);
+            k = (ve + 1).min(b.len());
+            (vs, ve)
+        } else {
+            let vs = k;
+            while k < b.len() && !b[k].is_ascii_whitespace() && b[k] != b'>' {
+                k += 1;
+            }
+            (vs, k)
+        };
+        let value = &tag[vs..ve];
+        let new = if ID_ATTRS.contains(&name.as_str()) {
+            Some(
+                value
+                    .split_whitespace()
+                    .map(|id| format!("{prefix}-{id}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        } else if URL_ATTRS.contains(&name.as_str()) {
+            rewrite_url(value, page_url, prefix, pages)
+        } else {
+            None
+        };
+        if let Some(n) = new {
+            if n != value {
+                edits.push((vs, ve, n));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(tag.len() + 32);
+    let mut last = 0;
+    for (s, e, n) in edits {
+        out.push_str(&tag[last..s]);
+        out.push_str(&n);
+        last = e;
+    }
+    out.push_str(&tag[last..]);
+    Some(out)
+}
+
+/// A URL of a page as it must read in print.html.
+pub fn rewrite_url(
+    value: &str,
+    page_url: &str,
+    prefix: &str,
+    pages: &HashMap<&str, String>,
+) -> Option<String> {
+    if value.is_empty() || is_external(value) {
+        return None;
+    }
+    if let Some(frag) = value.strip_prefix('#') {
+        return Some(if frag.is_empty() {
+            format!("#{prefix}")
+        } else {
+            format!("#{prefix}-{frag}")
+        });
+    }
+    let (path, frag) = match value.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (value, None),
+    };
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let target = resolve(dir_of(page_url), path)?;
+    if let Some(tp) = pages.get(target.as_str()) {
+        return Some(match frag {
+            Some(f) if !f.is_empty() => format!("#{tp}-{f}"),
+            _ => format!("#{tp}"),
+        });
+    }
+    let mut out = target;
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = frag {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_ids_and_links() {
+        let pages: HashMap<&str, String> = [
+            ("a/b.html", "c1".to_owned()),
+            ("index.html", "c0".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let html = "<h2 id=\"x\">X<a class=\"anchor\" href=\"#x\">#</a></h2><p><a href=\"../index.html#top\">home</a> <a href=\"https://k8s.io\">k</a> <img src=\"../img/p.svg\" alt=\"a > b\"> <label for=\"q\">q</label></p><!-- <a href=\"#no\"> -->";
+        let out = rewrite(html, "a/b.html", "c1", &pages);
+        assert!(out.contains("id=\"c1-x\""), "{out}");
+        assert!(out.contains("href=\"#c1-x\""), "{out}");
+        assert!(out.contains("href=\"#c0-top\""), "{out}");
+        assert!(out.contains("href=\"https://k8s.io\""), "{out}");
+        assert!(out.contains("src=\"img/p.svg\""), "{out}");
+        assert!(out.contains("for=\"c1-q\""), "{out}");
+        assert!(out.contains("<!-- <a href=\"#no\"> -->"), "{out}");
+        assert_eq!(
+            rewrite_url("b.html", "a/b.html", "c1", &pages).as_deref(),
+            Some("#c1")
+        );
+    }
+}

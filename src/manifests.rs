@@ -1,0 +1,427 @@
+//! Manifests in pages: checked during the build and presented to the reader.
+//!
+//! Every ```yaml block and every included example is checked with the same
+//! checker as `kourse check`, over the same sets (a page's blocks together;
+//! an example file with the other files of its folder), so the build and
+//! the checker never disagree. The figure shows what a reader needs: the
+//! file name and kinds, a download link, the versions it was checked
+//! against, per-line warnings, field documentation on every key, and for a
+//! deliberately broken example the diagnostic it is meant to trigger.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::check::{Checker, FieldDoc, Source};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::highlight::{HighlightCache, escape_html};
+
+/// Diagnostics computed once per set and handed out per block.
+pub struct ManifestChecks {
+    checker: Checker,
+    root: PathBuf,
+    pages: Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+    folders: Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+}
+
+/// What the reader sees about a manifest's check.
+#[derive(Debug, Default, Clone)]
+pub struct Verdict {
+    /// Diagnostics that belong to the build (errors fail it).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Warnings to show beside the code, by 1-based line of the full source.
+    pub line_notes: Vec<(usize, String)>,
+    /// For an expect-error block: the diagnostics it triggers.
+    pub expected: Vec<Diagnostic>,
+}
+
+impl ManifestChecks {
+    pub fn new(checker: Checker, root: &Path) -> Self {
+        ManifestChecks {
+            checker,
+            root: root.to_path_buf(),
+            pages: Mutex::default(),
+            folders: Mutex::default(),
+        }
+    }
+
+    /// "1.29–1.37", for the badge.
+    pub fn version_range(&self) -> String {
+        let v = self.checker.versions();
+        match (v.first(), v.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+            (Some(a), _) => a.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc> {
+        self.checker.field_docs(text)
+    }
+
+    /// Diagnostics of all manifests of a page, computed once per page.
+    fn page(&self, file: &Path, markdown: &str) -> Arc<Vec<Diagnostic>> {
+        once(&self.pages, file, || {
+            crate::check::markdown::check_page(&self.checker, file, markdown)
+        })
+    }
+
+    /// Diagnostics of a folder of example files checked together.
+    fn folder(&self, dir: &Path) -> Arc<Vec<Diagnostic>> {
+        once(&self.folders, dir, || {
+            let sources: Vec<Source> = crate::check::expect::folder_set(dir)
+                .into_iter()
+                .filter_map(|p| {
+                    let text = std::fs::read_to_string(&p).ok()?;
+                    Some(Source::new(
+                        crate::diagnostic::display_path(&p, &self.root),
+                        text,
+                    ))
+                })
+                .collect();
+            crate::check::expect::check_files(&self.checker, &sources)
+        })
+    }
+
+    /// The verdict for a ```yaml block of a page: the page's diagnostics
+    /// that fall on the block's lines (or on its fence line).
+    pub fn inline_block(
+        &self,
+        page_file: &Path,
+        page_text: &str,
+        first_line: usize,
+        col: usize,
+        text: &str,
+        expect: Option<&str>,
+    ) -> Verdict {
+        let last_line = first_line + text.lines().count();
+        let page = self.page(page_file, page_text);
+        let mine = page
+            .iter()
+            .filter(|d| d.line + 1 >= first_line && d.line <= last_line);
+        let mut v = Verdict::default();
+        for d in mine {
+            if d.severity == Severity::Warning && d.line >= first_line {
+                // Block coordinates: line 1 is the block's first line.
+                v.line_notes.push((
+                    d.line + 1 - first_line,
+                    format!("{}[{}]: {}", d.severity.as_str(), d.rule, d.message),
+                ));
+            }
+            v.diagnostics.push(d.clone());
+        }
+        if let Some(rule) = expect {
+            let source = Source {
+                path: page_file.to_path_buf(),
+                text: text.to_owned(),
+                line_offset: first_line - 1,
+                col_offset: col - 1,
+            };
+            v.expected = self
+                .checker
+                .check(std::slice::from_ref(&source))
+                .into_iter()
+                .filter(|d| d.rule == rule)
+                .collect();
+        }
+        v
+    }
+
+    /// The verdict for an included example file: its diagnostics within its
+    /// folder's set. Errors are reported at the file's own lines, with a note
+    /// naming the page that includes it.
+    pub fn example_file(
+        &self,
+        path: &Path,
+        shown: &str,
+        text: &str,
+        included_from: &str,
+        expect: Option<&str>,
+    ) -> Verdict {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let folder = self.folder(dir);
+        let mut v = Verdict::default();
+        for d in folder.iter().filter(|d| d.file == Path::new(shown)) {
+            if d.severity == Severity::Warning && d.line > 0 {
+                v.line_notes.push((
+                    d.line,
+                    format!("{}[{}]: {}", d.severity.as_str(), d.rule, d.message),
+                ));
+            }
+            v.diagnostics
+                .push(d.clone().with_note(format!("included by {included_from}")));
+        }
+        let declared = crate::check::expect::expected_rule(text).map(|(r, _)| r);
+        if let Some(rule) = expect.or(declared.as_deref()) {
+            let source = Source::new(shown, text);
+            v.expected = self
+                .checker
+                .check(std::slice::from_ref(&source))
+                .into_iter()
+                .filter(|d| d.rule == rule)
+                .collect();
+            if expect.is_some() && declared.as_deref() != expect {
+                v.diagnostics.push(
+                    Diagnostic::error(
+                        "expect-error",
+                        shown,
+                        format!("included with expect-error={rule}; mark the file itself with a first-line comment `# kourse:expect-error {rule}` so `kourse check` agrees"),
+                    )
+                    .at(text, 1, 1)
+                    .with_note(format!("included by {included_from}")),
+                );
+            }
+            if v.expected.is_empty() {
+                v.diagnostics.push(
+                    Diagnostic::error(
+                        "expect-error",
+                        shown,
+                        format!("expected the checker to report `{rule}`, and it does not"),
+                    )
+                    .at(text, 1, 1)
+                    .with_note(format!("included by {included_from}")),
+                );
+            }
+        }
+        v
+    }
+}
+
+/// The cached value for `key`, computing it on first use. Two threads may
+/// compute the same key at once; both get a correct result.
+fn once(
+    map: &Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+    key: &Path,
+    compute: impl FnOnce() -> Vec<Diagnostic>,
+) -> Arc<Vec<Diagnostic>> {
+    if let Some(hit) = map.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+        return hit.clone();
+    }
+    let value = Arc::new(compute());
+    map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.to_path_buf(), value.clone());
+    value
+}
+
+/// Everything a manifest figure shows.
+pub struct Figure<'a> {
+    pub title: &'a str,
+    pub kinds: &'a [String],
+    pub download: Option<&'a str>,
+    /// The lines shown (an excerpt of `full`), and for each shown line its
+    /// 1-based line number in `full`.
+    pub visible: &'a str,
+    pub line_numbers: &'a [usize],
+    pub full: &'a str,
+    /// Checked against these versions (empty: not checked).
+    pub versions: &'a str,
+    pub verdict: &'a Verdict,
+    pub expect: Option<&'a str>,
+    pub docs: &'a [FieldDoc],
+}
+
+/// Renders a manifest as a figure with title bar, copy and download,
+/// badge, per-line warnings, tooltips, and the expect-error callout.
+pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
+    let code = highlighter.highlight(f.visible, "yaml");
+    let code = annotate_keys(&code, f.docs, f.line_numbers);
+    let mut html = String::with_capacity(code.len() + 1024);
+    let wrong = f.expect.is_some();
+    html.push_str(if wrong {
+        "<figure class=\"code-block manifest wrong-on-purpose\">"
+    } else {
+        "<figure class=\"code-block manifest\">"
+    });
+    html.push_str("<figcaption class=\"code-title\">");
+    if !f.title.is_empty() {
+        html.push_str(&format!(
+            "<span class=\"file\">{}</span>",
+            escape_html(f.title)
+        ));
+    }
+    if !f.kinds.is_empty() {
+        html.push_str(&format!(
+            "<span class=\"kinds\">{}</span>",
+            escape_html(&f.kinds.join(", "))
+        ));
+    }
+    if let Some(href) = f.download {
+        html.push_str(&format!(
+            "<a class=\"download\" href=\"{}\" download>Download</a>",
+            escape_html(href)
+        ));
+    }
+    if !f.versions.is_empty() && !wrong {
+        html.push_str(&format!(
+            "<span class=\"badge\" title=\"kourse checked this manifest against the Kubernetes API schemas and apiserver rules\">checked against Kubernetes {}</span>",
+            escape_html(f.versions)
+        ));
+    }
+    html.push_str("</figcaption>");
+    if wrong {
+        html.push_str("<div class=\"callout callout-caution wrong-callout\" role=\"note\"><p class=\"callout-title\">This manifest is wrong, on purpose</p>");
+        if f.verdict.expected.is_empty() {
+            html.push_str("<p>It shows a mistake to learn from. Do not apply it.</p>");
+        } else {
+            html.push_str("<p>It shows a mistake to learn from. <code>kourse check</code> reports:</p><pre class=\"diagnostic\">");
+            for d in &f.verdict.expected {
+                html.push_str(&escape_html(&d.headline()));
+                html.push('\n');
+                for n in &d.notes {
+                    html.push_str(&escape_html(&format!("  = help: {n}")));
+                    html.push('\n');
+                }
+            }
+            html.push_str("</pre>");
+        }
+        html.push_str("</div>");
+    }
+    html.push_str(&format!(
+        "<template class=\"full-source\">{}</template>",
+        escape_html(f.full)
+    ));
+    html.push_str("<button type=\"button\" class=\"copy\" aria-label=\"Copy the manifest\" hidden>Copy</button>");
+    html.push_str("<pre class=\"hl\"><code class=\"language-yaml\">");
+    html.push_str(&code);
+    html.push_str("</code></pre>");
+    let notes: Vec<&(usize, String)> = f
+        .verdict
+        .line_notes
+        .iter()
+        .filter(|(l, _)| f.line_numbers.contains(l))
+        .collect();
+    if !notes.is_empty() && !wrong {
+        html.push_str("<ul class=\"line-notes\" aria-label=\"Checker warnings\">");
+        for (line, msg) in notes {
+            html.push_str(&format!(
+                "<li><span class=\"line-no\">line {line}</span> {}</li>",
+                escape_html(msg)
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("</figure>\n");
+    html
+}
+
+/// Wraps each documented key of the highlighted code in a focusable span
+/// with its documentation as a tooltip. `docs` positions are in the full
+/// file; `line_numbers` gives the full-file line of each shown line.
+fn annotate_keys(html: &str, docs: &[FieldDoc], line_numbers: &[usize]) -> String {
+    if docs.is_empty() {
+        return html.to_owned();
+    }
+    let shown: HashMap<usize, usize> = line_numbers
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (l, i))
+        .collect();
+    let mut by_line: HashMap<usize, Vec<&FieldDoc>> = HashMap::new();
+    for d in docs {
+        if let Some(&i) = shown.get(&d.line) {
+            by_line.entry(i).or_default().push(d);
+        }
+    }
+    let mut out = String::with_capacity(html.len() * 2);
+    for (i, line) in html.split_inclusive('\n').enumerate() {
+        match by_line.get_mut(&i) {
+            Some(list) => {
+                list.sort_by_key(|d| d.col);
+                out.push_str(&annotate_line(line, list));
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Inserts the tooltip spans into one line of highlighted HTML, counting
+/// visible characters (tags skipped, entities counted as one).
+fn annotate_line(line: &str, docs: &[&FieldDoc]) -> String {
+    let mut out = String::with_capacity(line.len() + docs.len() * 200);
+    let mut col = 1;
+    let mut pending = docs.iter().peekable();
+    let mut open_until: Option<usize> = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '<' {
+            out.push(c);
+            for (_, c2) in chars.by_ref() {
+                out.push(c2);
+                if c2 == '>' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if open_until.is_none() {
+            if let Some(d) = pending.peek() {
+                if d.col == col {
+                    out.push_str("<span class=\"field\" tabindex=\"0\">");
+                    open_until = Some(col + d.len);
+                }
+            }
+        }
+        out.push(c);
+        if c == '&' {
+            for (_, c2) in chars.by_ref() {
+                out.push(c2);
+                if c2 == ';' {
+                    break;
+                }
+            }
+        }
+        col += 1;
+        if open_until == Some(col) {
+            let d = pending.next().expect("peeked");
+            out.push_str(&format!(
+                "<span class=\"field-doc\" role=\"tooltip\"><span class=\"field-path\">{}</span> <span class=\"field-type\">{}</span><br>{}</span></span>",
+                escape_html(&d.path),
+                escape_html(&d.type_name),
+                escape_html(&d.description)
+            ));
+            open_until = None;
+        }
+    }
+    if open_until.is_some() {
+        // The key ran to the end of the line: close it without a tooltip
+        // rather than emit unbalanced markup.
+        out.push_str("</span>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(line: usize, col: usize, len: usize) -> FieldDoc {
+        FieldDoc {
+            line,
+            col,
+            len,
+            path: "spec.replicas".into(),
+            type_name: "integer".into(),
+            description: "Number of <pods>.".into(),
+        }
+    }
+
+    #[test]
+    fn wraps_the_key_inside_its_token() {
+        let html = "  <span class=\"k\">replicas</span>: <span>3</span>\n";
+        let out = annotate_line(html, &[&doc(1, 3, 8)]);
+        assert!(out.starts_with("  <span class=\"k\"><span class=\"field\" tabindex=\"0\">replicas<span class=\"field-doc\" role=\"tooltip\">"), "{out}");
+        assert!(out.contains("Number of &lt;pods&gt;."), "{out}");
+        assert!(
+            out.ends_with("</span></span></span>: <span>3</span>\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn entities_count_as_one_column() {
+        let out = annotate_line("&amp; key: 1", &[&doc(1, 3, 3)]);
+        assert!(out.starts_with("&amp; <span class=\"field\""), "{out}");
+    }
+}
