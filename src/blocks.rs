@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::check::{CheckOptions, Checker};
 use crate::config::Config;
@@ -23,7 +23,8 @@ pub struct CourseBlocks {
     published: Mutex<BTreeMap<String, Vec<u8>>>,
     /// Where each example file is shown: file → (page URL, page title).
     usages: Mutex<BTreeMap<String, Vec<(String, String)>>>,
-    checks: ManifestChecks,
+    /// Shared with [`CourseBlocks::fork`]s: one check per set and build.
+    checks: Arc<ManifestChecks>,
     /// Quizzes, the glossary and the other learner features.
     learn: crate::learn::Learn,
 }
@@ -247,7 +248,7 @@ impl CourseBlocks {
             root_canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             published: Mutex::new(BTreeMap::new()),
             usages: Mutex::new(BTreeMap::new()),
-            checks: ManifestChecks::new(checker, root),
+            checks: Arc::new(ManifestChecks::new(checker, root)),
             learn: crate::learn::Learn::load(root),
         })
     }
@@ -255,6 +256,20 @@ impl CourseBlocks {
     /// Lets the learner features see the whole course (the glossary page).
     pub fn attach_course(&mut self, course: &crate::content::Course) {
         self.learn.attach(course);
+    }
+
+    /// A handler sharing this one's checker, check results and glossary,
+    /// with nothing published, used or shown yet: `serve` renders each page
+    /// with its own fork to learn what that page contributes.
+    pub fn fork(&self) -> CourseBlocks {
+        CourseBlocks {
+            root: self.root.clone(),
+            root_canonical: self.root_canonical.clone(),
+            published: Mutex::default(),
+            usages: Mutex::default(),
+            checks: self.checks.clone(),
+            learn: self.learn.fork(),
+        }
     }
 
     pub fn learn(&self) -> &crate::learn::Learn {

@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder (default: public/).
     Build(BuildArgs),
+    /// Serve the course with live reload while you edit it.
+    Serve(ServeArgs),
     /// Check Kubernetes manifests (files, folders, Markdown; default: the whole course).
     Check(crate::check::CheckArgs),
     /// Write a small starter course into DIR.
@@ -50,12 +52,33 @@ pub struct BuildArgs {
     pub deny_warnings: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The course folder (holds book.toml).
+    #[arg(long, short = 'C', default_value = ".")]
+    pub root: PathBuf,
+    /// Port to listen on (0: any free port).
+    #[arg(long, short, default_value_t = 3000)]
+    pub port: u16,
+    /// Address to listen on. Anything but a loopback address exposes your
+    /// drafts to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Include pages marked as drafts.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
 /// Runs the command line; the exit code is 0 on success, 1 when the course
 /// has errors, 2 for usage or I/O problems.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build(args) => build(&args, cli.quiet),
+        Command::Serve(args) => serve(&args, cli.quiet),
         Command::Check(args) => crate::check::run_cli(&args).clamp(0, 255) as u8,
         Command::Init { dir } => init(&dir, cli.quiet),
     };
@@ -139,6 +162,38 @@ fn init(dir: &std::path::Path, quiet: bool) -> u8 {
         Err(diags) => {
             report(&diags);
             1
+        }
+    }
+}
+
+fn serve(args: &ServeArgs, quiet: bool) -> u8 {
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}, not a loopback address: anyone who can reach this machine can read the course, drafts included",
+            args.bind
+        );
+    }
+    let opts = crate::serve::ServeOptions {
+        root: args.root.clone(),
+        bind: args.bind,
+        port: args.port,
+        drafts: args.drafts,
+        quiet,
+        ..Default::default()
+    };
+    match crate::serve::start(opts) {
+        Ok(server) => {
+            let url = server.url();
+            eprintln!("serving {} at {url} (Ctrl-C to stop)", args.root.display());
+            if args.open {
+                crate::serve::open_browser(&url);
+            }
+            server.wait();
+            0
+        }
+        Err(diags) => {
+            report(&diags);
+            2
         }
     }
 }

@@ -21,5 +21,6 @@ pub mod learn;
 pub mod manifests;
 pub mod markdown;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod theme;

@@ -11,6 +11,7 @@ pub mod quiz;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
@@ -27,7 +28,7 @@ pub const GLOSSARY_DIRECTIVE: &str = "glossary";
 /// Learner features' state for one build.
 #[derive(Debug, Default)]
 pub struct Learn {
-    glossary: Option<Glossary>,
+    glossary: Option<Arc<Glossary>>,
     /// Problems found loading the glossary and locating its page.
     load_diags: Vec<Diagnostic>,
     /// The page with `{{#glossary}}`: (id, url).
@@ -42,7 +43,7 @@ impl Learn {
         let mut l = Learn::default();
         if let Some((g, diags)) = Glossary::load(root) {
             l.used = g.terms.iter().map(|_| AtomicBool::new(false)).collect();
-            l.glossary = Some(g);
+            l.glossary = Some(Arc::new(g));
             l.load_diags = diags;
         }
         l
@@ -52,13 +53,42 @@ impl Learn {
     pub fn with_glossary(g: Glossary) -> Learn {
         Learn {
             used: g.terms.iter().map(|_| AtomicBool::new(false)).collect(),
-            glossary: Some(g),
+            glossary: Some(Arc::new(g)),
             ..Default::default()
         }
     }
 
     pub fn glossary(&self) -> Option<&Glossary> {
-        self.glossary.as_ref()
+        self.glossary.as_deref()
+    }
+
+    /// The same glossary and glossary page, with no term marked used yet:
+    /// a per-page handler for incremental rebuilds, whose
+    /// [`Learn::used_terms`] are merged back with [`Learn::mark_terms_used`].
+    pub fn fork(&self) -> Learn {
+        Learn {
+            glossary: self.glossary.clone(),
+            load_diags: self.load_diags.clone(),
+            glossary_page: self.glossary_page.clone(),
+            used: self.used.iter().map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    /// Indices of the glossary terms used so far (auto-linked or referenced).
+    pub fn used_terms(&self) -> Vec<usize> {
+        self.used
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.load(Ordering::Relaxed))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Marks terms used, as rendering a page that uses them would.
+    pub fn mark_terms_used(&self, terms: &[usize]) {
+        for &i in terms {
+            self.mark_used(i);
+        }
     }
 
     /// Finds the page holding `{{#glossary}}` (outside code fences).
@@ -325,12 +355,12 @@ pub fn glossary_file() -> PathBuf {
 /// Renders print.html and the page list for progress, into `files`.
 /// `ctx` is a site-level template context (the 404 page's).
 #[allow(clippy::too_many_arguments)]
-pub fn site_files(
+pub fn site_files<R: std::borrow::Borrow<crate::markdown::Rendered>>(
     tera: &tera::Tera,
     theme: &crate::theme::Theme,
     ctx: &tera::Context,
     course: &Course,
-    rendered: &[crate::markdown::Rendered],
+    rendered: &[R],
     pages_js: &str,
     files: &mut std::collections::BTreeMap<String, Vec<u8>>,
     diags: &mut Vec<Diagnostic>,
@@ -347,7 +377,7 @@ pub fn site_files(
         ));
         return;
     }
-    let html: Vec<&str> = rendered.iter().map(|r| r.html.as_str()).collect();
+    let html: Vec<&str> = rendered.iter().map(|r| r.borrow().html.as_str()).collect();
     let mut ctx = ctx.clone();
     ctx.insert("chapters", &print::chapters(course, &html));
     ctx.insert("page", &serde_json::json!({ "title": "One-page edition", "description": "", "toc": [], "url": print::PRINT_PAGE }));

@@ -8,6 +8,7 @@
 pub mod nav;
 pub mod output;
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -183,96 +184,13 @@ fn render_with(
     }
     check_anchors(course, &rendered, &mut diags);
     diags.extend(handler.learn().diagnostics());
-    let (pages_js, learn) = crate::learn::progress_script(course, &config.book.title);
     let prereqs = resolve_prerequisites(course, &mut diags);
 
-    let version = assets_version(theme);
-    let site = SiteContext {
-        title: &config.book.title,
-        description: config.book.description.as_deref().unwrap_or(""),
-        language: &config.book.language,
-        authors: config.book.authors.join(", "),
-        repository: config.book.repository.as_deref(),
-        search: config.search.enable,
-    };
-    let inject = opts.inject.clone().unwrap_or_default();
+    let templating = Templating::new(opts, config, course, theme, tera, prereqs);
     let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = course
         .pages
         .par_iter()
-        .map(|page| {
-            let r = &rendered[page.id];
-            let mut ctx = tera::Context::new();
-            ctx.insert("site", &site);
-            ctx.insert("root", &root_of(&page.url));
-            ctx.insert("assets", &serde_json::json!({ "version": version }));
-            ctx.insert("sidebar", &nav::sidebar(course, page.id));
-            ctx.insert("breadcrumbs", &nav::breadcrumbs(course, page.id));
-            let (prev, next) = nav::prev_next(course, page.id);
-            ctx.insert("prev", &prev);
-            ctx.insert("next", &next);
-            ctx.insert("live_reload", &inject);
-            ctx.insert("learn", &learn);
-            let children = page
-                .children
-                .iter()
-                .map(|&c| {
-                    let child = &course.pages[c];
-                    ChildLink {
-                        title: child.front.title.clone(),
-                        url: relative_url(&page.url, &child.url),
-                        description: child.front.description.clone(),
-                        reading_time: reading_time(child, rendered[c].words),
-                    }
-                })
-                .collect();
-            let pc = PageContext {
-                title: &page.front.title,
-                description: page
-                    .front
-                    .description
-                    .clone()
-                    .or_else(|| config.book.description.clone())
-                    .unwrap_or_default(),
-                url: &page.url,
-                permalink: config
-                    .book
-                    .base_url
-                    .as_ref()
-                    .map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
-                content: &r.html,
-                toc: &r.toc,
-                is_section: page.is_section,
-                objectives: &page.front.objectives,
-                prerequisites: prereqs
-                    .get(&page.id)
-                    .map(|v| {
-                        v.iter()
-                            .map(|&t| nav::NavLink {
-                                title: course.pages[t].front.title.clone(),
-                                url: relative_url(&page.url, &course.pages[t].url),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                reading_time: reading_time(page, r.words),
-                edit_url: config
-                    .book
-                    .edit_url
-                    .as_ref()
-                    .map(|t| t.replace("{path}", &page.file.display().to_string())),
-                children,
-                extra: &page.front.extra,
-            };
-            ctx.insert("page", &pc);
-            let template = if page.is_section {
-                "section.html"
-            } else {
-                "page.html"
-            };
-            tera.render(template, &ctx)
-                .map(|html| (page.url.clone(), html.into_bytes()))
-                .map_err(|e| theme.template_error(&e, Some(template)))
-        })
+        .map(|page| templating.page(&rendered, page))
         .collect();
     let mut files = BTreeMap::new();
     let mut template_errors = Vec::new();
@@ -281,86 +199,16 @@ fn render_with(
             Ok((url, html)) => {
                 files.insert(url, html);
             }
-            Err(d) => {
-                if !template_errors
-                    .iter()
-                    .any(|e: &Diagnostic| e.message == d.message)
-                {
-                    template_errors.push(d);
-                }
-            }
+            Err(d) => push_template_error(&mut template_errors, d),
         }
     }
     diags.extend(template_errors);
-
-    // 404 page, sitemap, theme assets and the course's static files.
-    let mut ctx = tera::Context::new();
-    ctx.insert("site", &site);
-    ctx.insert("root", "");
-    ctx.insert("assets", &serde_json::json!({ "version": version }));
-    ctx.insert("sidebar", &nav::sidebar(course, course.home));
-    ctx.insert("breadcrumbs", &Vec::<nav::NavLink>::new());
-    ctx.insert("prev", &None::<nav::NavLink>);
-    ctx.insert("next", &None::<nav::NavLink>);
-    ctx.insert("live_reload", &inject);
-    ctx.insert("learn", &learn);
-    ctx.insert(
-        "page",
-        &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
-    );
-    match tera.render("404.html", &ctx) {
-        Ok(html) => {
-            files.insert("404.html".to_owned(), html.into_bytes());
-        }
-        Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
-    }
-    crate::learn::site_files(
-        tera, theme, &ctx, course, &rendered, &pages_js, &mut files, &mut diags,
-    );
-    examples_index(
-        &opts.root,
-        &config.kubernetes.exclude,
-        tera,
-        theme,
-        &ctx,
-        course,
-        handler,
+    templating.extras(
+        &rendered,
+        &handler.usages(),
+        &handler.version_range(),
         &mut files,
         &mut diags,
-    );
-    if let Some(base) = &config.book.base_url {
-        let entries: Vec<String> = course
-            .order
-            .iter()
-            .map(|&id| format!("{}/{}", base.trim_end_matches('/'), course.pages[id].url))
-            .collect();
-        let mut ctx = tera::Context::new();
-        ctx.insert("entries", &entries);
-        match tera.render("sitemap.xml", &ctx) {
-            Ok(xml) => {
-                files.insert("sitemap.xml".to_owned(), xml.into_bytes());
-            }
-            Err(e) => diags.push(theme.template_error(&e, Some("sitemap.xml"))),
-        }
-    }
-    for (path, bytes) in &theme.assets {
-        if let Some(existing) = course.pages.iter().find(|p| &p.url == path) {
-            diags.push(Diagnostic::error(
-                "duplicate-slug",
-                existing.file.clone(),
-                format!("this page is published as `{path}`, which is also a file in static/"),
-            ));
-            continue;
-        }
-        files.insert(path.clone(), bytes.clone());
-    }
-    files.insert(
-        format!("{}/highlight.css", crate::theme::ASSET_DIR),
-        crate::highlight::stylesheet().into_bytes(),
-    );
-    files.insert(
-        format!("{}/nav.js", crate::theme::ASSET_DIR),
-        nav::nav_script(course).into_bytes(),
     );
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
@@ -370,7 +218,26 @@ fn render_with(
             files.insert(path, bytes);
         }
     }
+    finish(opts, config, files, diags, course.pages.len())
+}
 
+/// Keeps one diagnostic per distinct template error message (a broken
+/// template fails every page that uses it).
+pub fn push_template_error(errors: &mut Vec<Diagnostic>, d: Diagnostic) {
+    if !errors.iter().any(|e| e.message == d.message) {
+        errors.push(d);
+    }
+}
+
+/// Sorts the diagnostics and decides: errors (or warnings under
+/// `deny_warnings`) fail the build.
+pub fn finish(
+    opts: &BuildOptions,
+    config: &Config,
+    files: BTreeMap<String, Vec<u8>>,
+    mut diags: Vec<Diagnostic>,
+    pages: usize,
+) -> Result<SiteFiles, Vec<Diagnostic>> {
     crate::diagnostic::sort(&mut diags);
     let has_errors = diags.iter().any(Diagnostic::is_error)
         || (opts.deny_warnings || config.build.deny_warnings) && !diags.is_empty();
@@ -380,8 +247,241 @@ fn render_with(
     Ok(SiteFiles {
         files,
         warnings: diags,
-        pages: course.pages.len(),
+        pages,
     })
+}
+
+/// The template step, shared by the full build and `serve`'s incremental
+/// rebuild: everything a page's HTML needs besides its own rendered Markdown.
+pub struct Templating<'a> {
+    config: &'a Config,
+    course: &'a Course,
+    theme: &'a Theme,
+    tera: &'a tera::Tera,
+    root: PathBuf,
+    site: SiteContext<'a>,
+    version: String,
+    inject: String,
+    prereqs: HashMap<usize, Vec<usize>>,
+    /// The page list for progress (`kourse/pages.js`) and what templates
+    /// get as `learn`.
+    pages_js: String,
+    learn: crate::learn::LearnContext,
+}
+
+impl<'a> Templating<'a> {
+    pub fn new(
+        opts: &BuildOptions,
+        config: &'a Config,
+        course: &'a Course,
+        theme: &'a Theme,
+        tera: &'a tera::Tera,
+        prereqs: HashMap<usize, Vec<usize>>,
+    ) -> Self {
+        let site = SiteContext {
+            title: &config.book.title,
+            description: config.book.description.as_deref().unwrap_or(""),
+            language: &config.book.language,
+            authors: config.book.authors.join(", "),
+            repository: config.book.repository.as_deref(),
+            search: config.search.enable,
+        };
+        let (pages_js, learn) = crate::learn::progress_script(course, &config.book.title);
+        Templating {
+            config,
+            course,
+            theme,
+            tera,
+            root: opts.root.clone(),
+            site,
+            version: assets_version(theme),
+            inject: opts.inject.clone().unwrap_or_default(),
+            prereqs,
+            pages_js,
+            learn,
+        }
+    }
+
+    /// What templates get as `learn` (it changes with the page list).
+    pub fn learn(&self) -> &crate::learn::LearnContext {
+        &self.learn
+    }
+
+    /// One page's output path and HTML. `rendered` is indexed by page id.
+    pub fn page<R: Borrow<Rendered>>(
+        &self,
+        rendered: &[R],
+        page: &Page,
+    ) -> Result<(String, Vec<u8>), Diagnostic> {
+        let (config, course, tera, theme) = (self.config, self.course, self.tera, self.theme);
+        let (site, version, inject, prereqs) =
+            (&self.site, &self.version, &self.inject, &self.prereqs);
+        let r: &Rendered = rendered[page.id].borrow();
+        let mut ctx = tera::Context::new();
+        ctx.insert("site", site);
+        ctx.insert("root", &root_of(&page.url));
+        ctx.insert("assets", &serde_json::json!({ "version": version }));
+        ctx.insert("sidebar", &nav::sidebar(course, page.id));
+        ctx.insert("breadcrumbs", &nav::breadcrumbs(course, page.id));
+        let (prev, next) = nav::prev_next(course, page.id);
+        ctx.insert("prev", &prev);
+        ctx.insert("next", &next);
+        ctx.insert("live_reload", inject);
+        ctx.insert("learn", &self.learn);
+        let children = page
+            .children
+            .iter()
+            .map(|&c| {
+                let child = &course.pages[c];
+                ChildLink {
+                    title: child.front.title.clone(),
+                    url: relative_url(&page.url, &child.url),
+                    description: child.front.description.clone(),
+                    reading_time: reading_time(child, rendered[c].borrow().words),
+                }
+            })
+            .collect();
+        let pc = PageContext {
+            title: &page.front.title,
+            description: page
+                .front
+                .description
+                .clone()
+                .or_else(|| config.book.description.clone())
+                .unwrap_or_default(),
+            url: &page.url,
+            permalink: config
+                .book
+                .base_url
+                .as_ref()
+                .map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
+            content: &r.html,
+            toc: &r.toc,
+            is_section: page.is_section,
+            objectives: &page.front.objectives,
+            prerequisites: prereqs
+                .get(&page.id)
+                .map(|v| {
+                    v.iter()
+                        .map(|&t| nav::NavLink {
+                            title: course.pages[t].front.title.clone(),
+                            url: relative_url(&page.url, &course.pages[t].url),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reading_time: reading_time(page, r.words),
+            edit_url: config
+                .book
+                .edit_url
+                .as_ref()
+                .map(|t| t.replace("{path}", &page.file.display().to_string())),
+            children,
+            extra: &page.front.extra,
+        };
+        ctx.insert("page", &pc);
+        let template = if page.is_section {
+            "section.html"
+        } else {
+            "page.html"
+        };
+        tera.render(template, &ctx)
+            .map(|html| (page.url.clone(), html.into_bytes()))
+            .map_err(|e| theme.template_error(&e, Some(template)))
+    }
+
+    /// Every output besides the pages, the example files pages include and
+    /// the search index: the 404 page, the page list for progress, the
+    /// one-page edition, the examples index, the sitemap, theme assets,
+    /// highlight.css and nav.js. `rendered` is indexed by page id; `usages`
+    /// and `versions` are the block handler's (see [`CourseBlocks::usages`]).
+    pub fn extras<R: Borrow<Rendered>>(
+        &self,
+        rendered: &[R],
+        usages: &BTreeMap<String, Vec<(String, String)>>,
+        versions: &str,
+        files: &mut BTreeMap<String, Vec<u8>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let (config, course, theme, tera) = (self.config, self.course, self.theme, self.tera);
+        let (site, version, inject) = (&self.site, &self.version, &self.inject);
+        let mut ctx = tera::Context::new();
+        ctx.insert("site", site);
+        ctx.insert("root", "");
+        ctx.insert("assets", &serde_json::json!({ "version": version }));
+        ctx.insert("sidebar", &nav::sidebar(course, course.home));
+        ctx.insert("breadcrumbs", &Vec::<nav::NavLink>::new());
+        ctx.insert("prev", &None::<nav::NavLink>);
+        ctx.insert("next", &None::<nav::NavLink>);
+        ctx.insert("live_reload", inject);
+        ctx.insert("learn", &self.learn);
+        ctx.insert(
+            "page",
+            &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
+        );
+        match tera.render("404.html", &ctx) {
+            Ok(html) => {
+                files.insert("404.html".to_owned(), html.into_bytes());
+            }
+            Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
+        }
+        crate::learn::site_files(
+            tera,
+            theme,
+            &ctx,
+            course,
+            rendered,
+            &self.pages_js,
+            files,
+            diags,
+        );
+        examples_index(
+            &self.root,
+            &config.kubernetes.exclude,
+            tera,
+            theme,
+            &ctx,
+            course,
+            usages,
+            versions,
+            files,
+            diags,
+        );
+        if let Some(base) = &config.book.base_url {
+            let entries: Vec<String> = course
+                .order
+                .iter()
+                .map(|&id| format!("{}/{}", base.trim_end_matches('/'), course.pages[id].url))
+                .collect();
+            let mut ctx = tera::Context::new();
+            ctx.insert("entries", &entries);
+            match tera.render("sitemap.xml", &ctx) {
+                Ok(xml) => {
+                    files.insert("sitemap.xml".to_owned(), xml.into_bytes());
+                }
+                Err(e) => diags.push(theme.template_error(&e, Some("sitemap.xml"))),
+            }
+        }
+        for (path, bytes) in &theme.assets {
+            if let Some(existing) = course.pages.iter().find(|p| &p.url == path) {
+                diags.push(Diagnostic::error(
+                    "duplicate-slug",
+                    existing.file.clone(),
+                    format!("this page is published as `{path}`, which is also a file in static/"),
+                ));
+                continue;
+            }
+            files.insert(path.clone(), bytes.clone());
+        }
+        files.insert(
+            format!("{}/highlight.css", crate::theme::ASSET_DIR),
+            crate::highlight::stylesheet().into_bytes(),
+        );
+        files.insert(
+            format!("{}/nav.js", crate::theme::ASSET_DIR),
+            nav::nav_script(course).into_bytes(),
+        );
+    }
 }
 
 /// `examples/index.html`: every example file by kind, with the pages that
@@ -394,7 +494,8 @@ fn examples_index(
     theme: &Theme,
     base_ctx: &tera::Context,
     course: &Course,
-    handler: &CourseBlocks,
+    usages: &BTreeMap<String, Vec<(String, String)>>,
+    versions: &str,
     files: &mut BTreeMap<String, Vec<u8>>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -402,7 +503,6 @@ fn examples_index(
     if !dir.is_dir() {
         return;
     }
-    let usages = handler.usages();
     let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(&dir)
         .sort_by_file_name()
@@ -459,7 +559,7 @@ fn examples_index(
         &nav::sidebar_outside(course, "examples/index.html"),
     );
     ctx.insert("groups", &groups);
-    ctx.insert("versions", &handler.version_range());
+    ctx.insert("versions", versions);
     ctx.insert("page", &serde_json::json!({ "title": "Examples", "description": "Every manifest of the course, by kind", "toc": [] }));
     match tera.render("examples.html", &ctx) {
         Ok(html) => {
@@ -470,7 +570,11 @@ fn examples_index(
 }
 
 /// The search index of every page that does not opt out with `search = false`.
-fn search_index(course: &Course, rendered: &[Rendered], config: &Config) -> Vec<(String, Vec<u8>)> {
+pub fn search_index<R: Borrow<Rendered>>(
+    course: &Course,
+    rendered: &[R],
+    config: &Config,
+) -> Vec<(String, Vec<u8>)> {
     let docs: Vec<SearchDocument> = course
         .order
         .iter()
@@ -480,6 +584,7 @@ fn search_index(course: &Course, rendered: &[Rendered], config: &Config) -> Vec<
             url: p.url.clone(),
             page_title: p.front.title.clone(),
             sections: rendered[p.id]
+                .borrow()
                 .sections
                 .iter()
                 .map(|s| SearchSection {
@@ -515,18 +620,24 @@ fn search_index(course: &Course, rendered: &[Rendered], config: &Config) -> Vec<
 }
 
 /// Checks every `page.md#anchor` link against the ids the target page got.
-fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnostic>) {
+/// Public for `serve`, which calls it with cached results.
+pub fn check_anchors<R: Borrow<Rendered>>(
+    course: &Course,
+    rendered: &[R],
+    diags: &mut Vec<Diagnostic>,
+) {
     let by_url: HashMap<&str, usize> = course
         .pages
         .iter()
         .map(|p| (p.url.as_str(), p.id))
         .collect();
     for (page, r) in course.pages.iter().zip(rendered) {
+        let r: &Rendered = r.borrow();
         for a in &r.anchor_refs {
             let Some(&target) = by_url.get(a.target_url.as_str()) else {
                 continue;
             };
-            if !rendered[target].ids.contains(&a.anchor) {
+            if !rendered[target].borrow().ids.contains(&a.anchor) {
                 let mut d = Diagnostic::error(
                     "broken-anchor",
                     page.file.clone(),
@@ -535,7 +646,7 @@ fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnos
                 .at(&page.text, a.line, a.col);
                 if let Some(best) = crate::config::closest(
                     &a.anchor,
-                    rendered[target].ids.iter().map(String::as_str),
+                    rendered[target].borrow().ids.iter().map(String::as_str),
                 ) {
                     d = d.with_note(format!("did you mean `#{best}`?"));
                 }
@@ -546,7 +657,7 @@ fn check_anchors(course: &Course, rendered: &[Rendered], diags: &mut Vec<Diagnos
 }
 
 /// Front matter `prerequisites` are source paths like links; they must exist.
-fn resolve_prerequisites(
+pub fn resolve_prerequisites(
     course: &Course,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<usize, Vec<usize>> {
