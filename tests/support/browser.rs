@@ -184,7 +184,7 @@ fn describe(obj: &Runtime::RemoteObject) -> String {
 
 impl Page {
     fn attach(tab: Arc<Tab>) -> Page {
-        tab.set_default_timeout(WAIT);
+        tab.set_default_timeout(CALL_TIMEOUT);
         let errors = Arc::new(Mutex::new(Vec::new()));
         let console = Arc::new(Mutex::new(Vec::new()));
         let (errs, cons) = (Arc::clone(&errors), Arc::clone(&console));
