@@ -160,5 +160,8 @@ fn main() {
             out_bytes as f64 / 1e6,
             out_bytes as f64 / n as f64 / 1e3
         );
+        if std::env::var_os("KOURSE_BENCH_KEEP").is_some() {
+            println!("  kept in         : {}", dir.keep().display());
+        }
     }
 }

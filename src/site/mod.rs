@@ -166,6 +166,7 @@ fn render_with(
     tera: &tera::Tera,
     handler: &CourseBlocks,
 ) -> Result<SiteFiles, Vec<Diagnostic>> {
+    let mut clock = Stages::start();
     let mut diags: Vec<Diagnostic> = course.warnings.clone();
     let asset_exists = |p: &str| theme.assets.contains_key(p);
     let renderer = PageRenderer {
@@ -182,6 +183,7 @@ fn render_with(
     for r in &rendered {
         diags.extend(r.diagnostics.iter().cloned());
     }
+    clock.lap("markdown, highlighting, manifest checks");
     check_anchors(course, &rendered, &mut diags);
     diags.extend(handler.learn().diagnostics());
     let prereqs = resolve_prerequisites(course, &mut diags);
@@ -203,6 +205,7 @@ fn render_with(
         }
     }
     diags.extend(template_errors);
+    clock.lap("templates");
     templating.extras(
         &rendered,
         &handler.usages(),
@@ -213,12 +216,34 @@ fn render_with(
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
+    clock.lap("extras (print edition, examples index, assets)");
     if config.search.enable {
         for (path, bytes) in search_index(course, &rendered, config) {
             files.insert(path, bytes);
         }
     }
+    clock.lap("search index");
     finish(opts, config, files, diags, course.pages.len())
+}
+
+/// Stage timings on stderr when `KOURSE_TIMINGS` is set: where a build's
+/// time goes, for benchmarks and bug reports.
+struct Stages {
+    on: bool,
+    last: Instant,
+}
+
+impl Stages {
+    fn start() -> Self {
+        Stages { on: std::env::var_os("KOURSE_TIMINGS").is_some(), last: Instant::now() }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        if self.on {
+            eprintln!("timing: {stage}: {} ms", self.last.elapsed().as_millis());
+        }
+        self.last = Instant::now();
+    }
 }
 
 /// Keeps one diagnostic per distinct template error message (a broken
