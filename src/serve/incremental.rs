@@ -1,6 +1,8 @@
 //! Incremental rebuilds for `serve`.
 //!
-//! Every rebuild reloads the course's inputs (config, theme, content) and
+//! Every rebuild reloads the course's inputs (config, theme, content; page
+//! files only when their size or modification time changed, or the watcher
+//! named them) and
 //! re-runs only the stages whose inputs changed. Each cached result carries
 //! the key of everything it was computed from, so dependencies are explicit
 //! rather than special cases:
@@ -128,6 +130,8 @@ pub struct Engine {
     html: HashMap<String, HtmlEntry>,
     /// Content hash of example files (relative to `examples/`), invalidated by hints.
     examples: Mutex<HashMap<String, Key>>,
+    /// Page files read by the previous rebuild, re-read only when changed.
+    loads: content::LoadCache,
     /// Text hash by source, to avoid rehashing unchanged pages.
     texts: HashMap<String, Key>,
     /// The course of the previous rebuild (its texts back `texts`).
@@ -152,6 +156,7 @@ impl Engine {
             markdown: HashMap::new(),
             html: HashMap::new(),
             examples: Mutex::new(HashMap::new()),
+            loads: content::LoadCache::default(),
             texts: HashMap::new(),
             prev_course: None,
             search: None,
@@ -209,8 +214,14 @@ impl Engine {
         let root = self.opts.root.clone();
         let examples = self.examples.get_mut().unwrap_or_else(|e| e.into_inner());
         match hint {
-            Hint::All => examples.clear(),
+            Hint::All => {
+                examples.clear();
+                self.loads.clear();
+            }
             Hint::Paths(paths) => {
+                for p in paths {
+                    self.loads.forget(&root, p);
+                }
                 if paths.iter().any(|p| is_examples_path(&root, p)) {
                     examples.clear();
                 }
@@ -280,11 +291,12 @@ impl Engine {
         // The course's handler, as the full build makes it (this also checks
         // the config the same way). Pages render with forks of it.
         let mut handler = CourseBlocks::new(&root, &config)?;
-        let course = content::load(
+        let course = content::load_cached(
             &root,
             LoadOptions {
                 drafts: self.opts.drafts || config.build.drafts,
             },
+            &mut self.loads,
         )?;
         handler.attach_course(&course);
 
