@@ -86,9 +86,59 @@ pub struct LoadOptions {
     pub drafts: bool,
 }
 
+/// Pages read by a previous [`load_cached`], reused while their file's size
+/// and modification time are unchanged (and it was not [`LoadCache::forget`]
+/// -ten): `serve` re-reads only the files that changed.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    /// By path relative to `content/`, `/` separated.
+    files: HashMap<String, CachedFile>,
+}
+
+#[derive(Debug)]
+struct CachedFile {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    text: String,
+    front: FrontMatter,
+    body_offset: usize,
+}
+
+impl LoadCache {
+    /// Forces a re-read of `path` (absolute, or relative to `root`).
+    pub fn forget(&mut self, root: &Path, path: &Path) {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        if let Ok(rel) = rel.strip_prefix(CONTENT_DIR) {
+            let source = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            self.files.remove(&source);
+        } else if rel.is_absolute() {
+            // Not below this root as given (e.g. a canonical path): be safe.
+            self.files.clear();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.files.clear();
+    }
+}
+
 /// Loads every page below `root/content`. All problems are collected and
 /// returned together.
 pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
+    load_cached(root, opts, &mut LoadCache::default())
+}
+
+/// [`load`], reusing the pages of `cache` whose files did not change.
+pub fn load_cached(
+    root: &Path,
+    opts: LoadOptions,
+    cache: &mut LoadCache,
+) -> Result<Course, Vec<Diagnostic>> {
+    let mut previous = std::mem::take(&mut cache.files);
     let content = root.join(CONTENT_DIR);
     let mut diags = Vec::new();
     let mut files = Vec::new();
@@ -160,25 +210,48 @@ pub fn load(root: &Path, opts: LoadOptions) -> Result<Course, Vec<Diagnostic>> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let text = match read_text(&path, &file) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(d);
-                continue;
+        let meta = std::fs::metadata(&path).ok();
+        let stamp = meta.as_ref().map(|m| (m.len(), m.modified().ok()));
+        let cached = previous
+            .remove(&source)
+            .filter(|c| stamp == Some((c.len, c.modified)));
+        let (text, front, body_offset) = match cached {
+            Some(c) => (c.text, c.front, c.body_offset),
+            None => {
+                let text = match read_text(&path, &file) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                let split = match front_matter::split(&text, &file) {
+                    Ok(s) => s,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                let (front, body_offset) = (split.front, split.body_offset);
+                (text, front, body_offset)
             }
         };
-        let split = match front_matter::split(&text, &file) {
-            Ok(s) => s,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        if split.front.draft && !opts.drafts {
+        if let Some((len, modified)) = stamp {
+            cache.files.insert(
+                source.clone(),
+                CachedFile {
+                    len,
+                    modified,
+                    text: text.clone(),
+                    front: front.clone(),
+                    body_offset,
+                },
+            );
+        }
+        if front.draft && !opts.drafts {
             continue;
         }
         let is_section = rel.file_name().is_some_and(|n| n == SECTION_FILE);
-        let (front, body_offset) = (split.front, split.body_offset);
         pages.push(Page {
             id: 0,
             is_section,

@@ -352,20 +352,17 @@ pub fn glossary_file() -> PathBuf {
     Path::new(crate::content::CONTENT_DIR).join(glossary::GLOSSARY_FILE)
 }
 
-/// Renders print.html and the page list for progress, into `files`.
-/// `ctx` is a site-level template context (the 404 page's).
-#[allow(clippy::too_many_arguments)]
-pub fn site_files<R: std::borrow::Borrow<crate::markdown::Rendered>>(
+/// Renders print.html, the one-page edition, into `files`. `ctx` is a
+/// site-level template context (the 404 page's).
+pub fn print_edition<R: std::borrow::Borrow<crate::markdown::Rendered>>(
     tera: &tera::Tera,
     theme: &crate::theme::Theme,
     ctx: &tera::Context,
     course: &Course,
     rendered: &[R],
-    pages_js: &str,
     files: &mut std::collections::BTreeMap<String, Vec<u8>>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    files.insert(PAGES_SCRIPT.to_owned(), pages_js.as_bytes().to_vec());
     if let Some(p) = course.pages.iter().find(|p| p.url == print::PRINT_PAGE) {
         diags.push(Diagnostic::warning(
             "duplicate-slug",

@@ -1,6 +1,8 @@
 //! Incremental rebuilds for `serve`.
 //!
-//! Every rebuild reloads the course's inputs (config, theme, content) and
+//! Every rebuild reloads the course's inputs (config, theme, content; page
+//! files only when their size or modification time changed, or the watcher
+//! named them) and
 //! re-runs only the stages whose inputs changed. Each cached result carries
 //! the key of everything it was computed from, so dependencies are explicit
 //! rather than special cases:
@@ -113,6 +115,13 @@ impl MdEntry {
     }
 }
 
+struct PrintEntry {
+    key: Key,
+    tpl: Key,
+    files: FileList,
+    diags: Vec<Diagnostic>,
+}
+
 struct HtmlEntry {
     key: Key,
     url: String,
@@ -128,6 +137,8 @@ pub struct Engine {
     html: HashMap<String, HtmlEntry>,
     /// Content hash of example files (relative to `examples/`), invalidated by hints.
     examples: Mutex<HashMap<String, Key>>,
+    /// Page files read by the previous rebuild, re-read only when changed.
+    loads: content::LoadCache,
     /// Text hash by source, to avoid rehashing unchanged pages.
     texts: HashMap<String, Key>,
     /// The course of the previous rebuild (its texts back `texts`).
@@ -136,6 +147,12 @@ pub struct Engine {
     search: Option<(Key, FileList)>,
     /// A search index made stale by a deferred rebuild: its key and config.
     pending_search: Option<(Key, Config)>,
+    /// print.html, its diagnostics, the key of its inputs and of its
+    /// template-wide inputs alone.
+    print: Option<PrintEntry>,
+    /// A print.html made stale by a deferred rebuild: its key and what
+    /// rendering it needs.
+    pending_print: Option<(Key, Config, Theme, tera::Tera)>,
     last_good: Option<Arc<Files>>,
 }
 
@@ -152,10 +169,13 @@ impl Engine {
             markdown: HashMap::new(),
             html: HashMap::new(),
             examples: Mutex::new(HashMap::new()),
+            loads: content::LoadCache::default(),
             texts: HashMap::new(),
             prev_course: None,
             search: None,
             pending_search: None,
+            print: None,
+            pending_print: None,
             last_good: None,
         }
     }
@@ -209,8 +229,14 @@ impl Engine {
         let root = self.opts.root.clone();
         let examples = self.examples.get_mut().unwrap_or_else(|e| e.into_inner());
         match hint {
-            Hint::All => examples.clear(),
+            Hint::All => {
+                examples.clear();
+                self.loads.clear();
+            }
             Hint::Paths(paths) => {
+                for p in paths {
+                    self.loads.forget(&root, p);
+                }
                 if paths.iter().any(|p| is_examples_path(&root, p)) {
                     examples.clear();
                 }
@@ -226,41 +252,68 @@ impl Engine {
 
     /// Like [`Engine::rebuild`], but a search index made stale by the
     /// change is not rebuilt yet: the pages are ready (and can be announced)
-    /// first, with the previous index; [`Engine::finish_search`] then brings
+    /// first, with the previous index; [`Engine::finish_deferred`] then brings
     /// the index up to date. The index is the slowest stage by far (it reads
     /// every page's text), and no open page shows it.
     pub fn rebuild_deferred(&mut self, hint: &Hint) -> Result<Outcome, Vec<Diagnostic>> {
         self.rebuild_with(hint, true)
     }
 
-    /// Rebuilds a search index left stale by [`Engine::rebuild_deferred`];
-    /// returns the new site and the paths that changed, or `None` when there
-    /// was nothing to do. After this the site is byte-identical to a full build.
-    pub fn finish_search(&mut self) -> Option<(Arc<Files>, Vec<String>)> {
-        let (key, config) = self.pending_search.take()?;
+    /// Brings the outputs left stale by [`Engine::rebuild_deferred`] (the
+    /// search index, print.html) up to date; returns the new site and the
+    /// paths that changed, or `None` when there was nothing to do. After
+    /// this the site is byte-identical to a full build.
+    pub fn finish_deferred(&mut self) -> Option<(Arc<Files>, Vec<String>)> {
+        let search = self.pending_search.take();
+        let print = self.pending_print.take();
+        if search.is_none() && print.is_none() {
+            return None;
+        }
         let course = self.prev_course.as_ref()?;
         let rendered: Vec<&Rendered> = course
             .pages
             .iter()
             .map(|p| self.markdown.get(&p.source).map(|e| &*e.rendered))
             .collect::<Option<_>>()?;
-        let fresh = site::search_index(course, &rendered, &config);
         let mut files: Files = (**self.last_good.as_ref()?).clone();
         let mut changed = Vec::new();
-        if let Some((_, old)) = &self.search {
+        let mut replace = |old: &FileList, fresh: &FileList| {
             for (path, _) in old {
                 if files.remove(path).is_some() {
                     changed.push(path.clone());
                 }
             }
+            for (path, bytes) in fresh {
+                files.insert(path.clone(), Arc::new(bytes.clone()));
+                changed.push(path.clone());
+            }
+        };
+        if let Some((key, config)) = search {
+            let fresh = site::search_index(course, &rendered, &config);
+            if let Some((_, old)) = &self.search {
+                replace(old, &fresh);
+            }
+            self.search = Some((key, fresh));
         }
-        for (path, bytes) in &fresh {
-            files.insert(path.clone(), Arc::new(bytes.clone()));
-            changed.push(path.clone());
+        if let (Some((key, config, theme, tera)), Some(old)) = (print, self.print.take()) {
+            let templating =
+                Templating::new(&self.opts, &config, course, &theme, &tera, HashMap::new());
+            let mut out = BTreeMap::new();
+            let mut diags = Vec::new();
+            templating.print_edition(&rendered, &mut out, &mut diags);
+            let fresh: FileList = out.into_iter().collect();
+            replace(&old.files, &fresh);
+            // Reported by the next rebuild if there are any (there are none
+            // unless the template-wide inputs changed, which is not deferred).
+            self.print = Some(PrintEntry {
+                key,
+                tpl: old.tpl,
+                files: fresh,
+                diags,
+            });
         }
         changed.sort();
         changed.dedup();
-        self.search = Some((key, fresh));
         let files = Arc::new(files);
         self.last_good = Some(files.clone());
         Some((files, changed))
@@ -272,6 +325,10 @@ impl Engine {
         defer_search: bool,
     ) -> Result<Outcome, Vec<Diagnostic>> {
         self.apply_hint(hint);
+        // This rebuild supersedes what an earlier one left to finish (a good
+        // one defers it again: the cached outputs' keys still differ).
+        self.pending_search = None;
+        self.pending_print = None;
         let root = self.opts.root.clone();
         let mut clock = Clock::new();
         let config = Config::load(&root)?;
@@ -280,11 +337,12 @@ impl Engine {
         // The course's handler, as the full build makes it (this also checks
         // the config the same way). Pages render with forks of it.
         let mut handler = CourseBlocks::new(&root, &config)?;
-        let course = content::load(
+        let course = content::load_cached(
             &root,
             LoadOptions {
                 drafts: self.opts.drafts || config.build.drafts,
             },
+            &mut self.loads,
         )?;
         handler.attach_course(&course);
 
@@ -532,13 +590,41 @@ impl Engine {
         let mut extras = BTreeMap::new();
         let mut search_rebuilt = false;
         let mut pending_search = None;
-        templating.extras(
-            &rendered_refs,
-            &usages,
-            &handler.version_range(),
-            &mut extras,
-            &mut diags,
-        );
+        // print.html depends on every page's Markdown; when only that changed
+        // it is made after the announcement (like the search index).
+        let print_key = {
+            let mut h = blake3::Hasher::new();
+            h.update(&tpl_global);
+            for k in &md_keys {
+                h.update(k);
+            }
+            *h.finalize().as_bytes()
+        };
+        let mut pending_print = false;
+        match &self.print {
+            Some(p) if p.key == print_key => {}
+            Some(p) if defer_search && p.tpl == tpl_global && p.diags.is_empty() => {
+                pending_print = true;
+            }
+            _ => {
+                let mut out = BTreeMap::new();
+                let mut print_diags = Vec::new();
+                templating.print_edition(&rendered_refs, &mut out, &mut print_diags);
+                self.print = Some(PrintEntry {
+                    key: print_key,
+                    tpl: tpl_global,
+                    files: out.into_iter().collect(),
+                    diags: print_diags,
+                });
+            }
+        }
+        if let Some(p) = &self.print {
+            diags.extend(p.diags.iter().cloned());
+            for (path, bytes) in &p.files {
+                extras.insert(path.clone(), bytes.clone());
+            }
+        }
+        templating.extras(&usages, &handler.version_range(), &mut extras, &mut diags);
         for e in &entries {
             for (path, bytes) in &e.published {
                 extras.insert(path.clone(), bytes.clone());
@@ -571,6 +657,7 @@ impl Engine {
             }
         }
         drop(templating);
+        let pending_print = pending_print.then(|| (print_key, config.clone(), theme, tera));
         drop(rendered_refs);
         drop(rendered);
         drop(entries);
@@ -585,6 +672,7 @@ impl Engine {
         let checked = site::finish(&self.opts, &config, BTreeMap::new(), diags, pages)?;
         // Only a good build leaves an index to finish.
         self.pending_search = pending_search;
+        self.pending_print = pending_print;
 
         // Assemble and diff against the last good build.
         let mut files: Files = HashMap::with_capacity(pages + extras.len());

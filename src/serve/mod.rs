@@ -360,7 +360,7 @@ fn rebuild_loop(
         match rx.try_recv() {
             Ok(next) => carry = Some(next),
             Err(_) => {
-                if let Some((files, _)) = engine.finish_search() {
+                if let Some((files, _)) = engine.finish_deferred() {
                     shared.write().unwrap_or_else(|e| e.into_inner()).files = Some(files);
                 }
             }

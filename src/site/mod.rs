@@ -206,8 +206,9 @@ fn render_with(
     }
     diags.extend(template_errors);
     clock.lap("templates");
+    templating.print_edition(&rendered, &mut files, &mut diags);
+    clock.lap("print edition");
     templating.extras(
-        &rendered,
         &handler.usages(),
         &handler.version_range(),
         &mut files,
@@ -216,7 +217,7 @@ fn render_with(
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
-    clock.lap("extras (print edition, examples index, assets)");
+    clock.lap("extras (examples index, assets)");
     if config.search.enable {
         for (path, bytes) in search_index(course, &rendered, config) {
             files.insert(path, bytes);
@@ -235,7 +236,10 @@ struct Stages {
 
 impl Stages {
     fn start() -> Self {
-        Stages { on: std::env::var_os("KOURSE_TIMINGS").is_some(), last: Instant::now() }
+        Stages {
+            on: std::env::var_os("KOURSE_TIMINGS").is_some(),
+            last: Instant::now(),
+        }
     }
 
     fn lap(&mut self, stage: &str) {
@@ -415,50 +419,69 @@ impl<'a> Templating<'a> {
             .map_err(|e| theme.template_error(&e, Some(template)))
     }
 
-    /// Every output besides the pages, the example files pages include and
-    /// the search index: the 404 page, the page list for progress, the
-    /// one-page edition, the examples index, the sitemap, theme assets,
-    /// highlight.css and nav.js. `rendered` is indexed by page id; `usages`
-    /// and `versions` are the block handler's (see [`CourseBlocks::usages`]).
-    pub fn extras<R: Borrow<Rendered>>(
+    /// The context of site-level pages (404, print.html, the examples index).
+    fn site_ctx(&self) -> tera::Context {
+        let mut ctx = tera::Context::new();
+        ctx.insert("site", &self.site);
+        ctx.insert("root", "");
+        ctx.insert("assets", &serde_json::json!({ "version": self.version }));
+        ctx.insert("sidebar", &nav::sidebar(self.course, self.course.home));
+        ctx.insert("breadcrumbs", &Vec::<nav::NavLink>::new());
+        ctx.insert("prev", &None::<nav::NavLink>);
+        ctx.insert("next", &None::<nav::NavLink>);
+        ctx.insert("live_reload", &self.inject);
+        ctx.insert("learn", &self.learn);
+        ctx.insert(
+            "page",
+            &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
+        );
+        ctx
+    }
+
+    /// print.html, the one-page edition: every page's Markdown in reading
+    /// order (`rendered` is indexed by page id). Kept apart from
+    /// [`Templating::extras`] because it depends on every page's content:
+    /// `serve` makes it after announcing a change, like the search index.
+    pub fn print_edition<R: Borrow<Rendered>>(
         &self,
         rendered: &[R],
+        files: &mut BTreeMap<String, Vec<u8>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        crate::learn::print_edition(
+            self.tera,
+            self.theme,
+            &self.site_ctx(),
+            self.course,
+            rendered,
+            files,
+            diags,
+        );
+    }
+
+    /// Every output besides the pages, print.html, the example files pages
+    /// include and the search index: the 404 page, the page list for
+    /// progress, the examples index, the sitemap, theme assets,
+    /// highlight.css and nav.js. `usages` and `versions` are the block
+    /// handler's (see [`CourseBlocks::usages`]).
+    pub fn extras(
+        &self,
         usages: &BTreeMap<String, Vec<(String, String)>>,
         versions: &str,
         files: &mut BTreeMap<String, Vec<u8>>,
         diags: &mut Vec<Diagnostic>,
     ) {
         let (config, course, theme, tera) = (self.config, self.course, self.theme, self.tera);
-        let (site, version, inject) = (&self.site, &self.version, &self.inject);
-        let mut ctx = tera::Context::new();
-        ctx.insert("site", site);
-        ctx.insert("root", "");
-        ctx.insert("assets", &serde_json::json!({ "version": version }));
-        ctx.insert("sidebar", &nav::sidebar(course, course.home));
-        ctx.insert("breadcrumbs", &Vec::<nav::NavLink>::new());
-        ctx.insert("prev", &None::<nav::NavLink>);
-        ctx.insert("next", &None::<nav::NavLink>);
-        ctx.insert("live_reload", inject);
-        ctx.insert("learn", &self.learn);
-        ctx.insert(
-            "page",
-            &serde_json::json!({ "title": "Page not found", "description": "", "toc": [] }),
-        );
+        let ctx = self.site_ctx();
         match tera.render("404.html", &ctx) {
             Ok(html) => {
                 files.insert("404.html".to_owned(), html.into_bytes());
             }
             Err(e) => diags.push(theme.template_error(&e, Some("404.html"))),
         }
-        crate::learn::site_files(
-            tera,
-            theme,
-            &ctx,
-            course,
-            rendered,
-            &self.pages_js,
-            files,
-            diags,
+        files.insert(
+            crate::learn::PAGES_SCRIPT.to_owned(),
+            self.pages_js.as_bytes().to_vec(),
         );
         examples_index(
             &self.root,
