@@ -186,25 +186,14 @@ impl Config {
     /// it is what marks a folder as a course.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    return Err(vec![Diagnostic::error(
-                        "encoding",
-                        CONFIG_FILE,
-                        "book.toml is not valid UTF-8",
-                    )]);
-                }
-            },
-            Err(e) => {
-                return Err(vec![Diagnostic::error(
-                    "io",
-                    CONFIG_FILE,
-                    format!("cannot read {}: {e}", path.display()),
-                )]);
-            }
-        };
+        if !path.exists() {
+            return Err(vec![Diagnostic::error(
+                "io",
+                CONFIG_FILE,
+                format!("cannot read {}: no such file", path.display()),
+            )]);
+        }
+        let text = crate::content::read_text(&path, Path::new(CONFIG_FILE)).map_err(|d| vec![d])?;
         Config::parse(&text, Path::new(CONFIG_FILE))
     }
 

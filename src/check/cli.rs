@@ -59,35 +59,21 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             Set::Yaml(paths) => {
                 let mut sources = Vec::new();
                 for p in paths {
-                    match std::fs::read_to_string(p) {
-                        Ok(text) => {
-                            sources.push(Source::new(diagnostic::display_path(p, &args.root), text))
-                        }
-                        Err(e) => io_errors.push(Diagnostic::error(
-                            "io",
-                            p.clone(),
-                            format!("cannot read: {e}"),
-                        )),
+                    let shown = diagnostic::display_path(p, &args.root);
+                    if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
+                        sources.push(Source::new(shown, text));
                     }
                 }
                 files += sources.len();
                 diags.extend(super::expect::check_files(&checker, &sources));
             }
-            Set::Markdown(p) => match std::fs::read_to_string(p) {
-                Ok(text) => {
+            Set::Markdown(p) => {
+                let shown = diagnostic::display_path(p, &args.root);
+                if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
                     files += 1;
-                    diags.extend(markdown::check_page(
-                        &checker,
-                        &diagnostic::display_path(p, &args.root),
-                        &text,
-                    ));
+                    diags.extend(markdown::check_page(&checker, &shown, &text));
                 }
-                Err(e) => io_errors.push(Diagnostic::error(
-                    "io",
-                    p.clone(),
-                    format!("cannot read: {e}"),
-                )),
-            },
+            }
         }
     }
     diagnostic::sort(&mut diags);
@@ -109,6 +95,28 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// Reads a file to check with the same limits as the build (size, UTF-8,
+/// regular files only). A file that cannot be opened is an I/O error (exit
+/// code 2); a file that is too large or not UTF-8 is a finding (exit code 1).
+fn read(
+    path: &Path,
+    shown: &Path,
+    diags: &mut Vec<Diagnostic>,
+    io_errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match crate::content::read_text(path, shown) {
+        Ok(text) => Some(text),
+        Err(d) if d.rule == "io" => {
+            io_errors.push(d);
+            None
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
     }
 }
 
@@ -184,11 +192,12 @@ fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> 
             }
             sets.extend(by_dir.into_values().map(Set::Yaml));
         } else if !whole {
-            errors.push(Diagnostic::error(
-                "io",
-                r.clone(),
-                "no such file or directory",
-            ));
+            let message = if r.exists() {
+                "not a regular file or folder (a FIFO, socket or device)"
+            } else {
+                "no such file or directory"
+            };
+            errors.push(Diagnostic::error("io", r.clone(), message));
         }
     }
     sets

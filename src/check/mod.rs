@@ -566,8 +566,9 @@ fn parse_source(s: &Source) -> Parsed<'_> {
 
 /// The first line of the run of comment (or blank) lines ending just above
 /// 1-based `first_line`; stops at a `---` separator.
-fn leading_comments_start(text: &str, first_line: u32) -> u32 {
-    let lines: Vec<&str> = text.lines().collect();
+/// `lines` are the source's lines, split once per source: splitting them
+/// per document made a file of many documents quadratic.
+fn leading_comments_start(lines: &[&str], first_line: u32) -> u32 {
     let mut start = first_line;
     while start > 1 {
         let prev = lines.get(start as usize - 2).map_or("", |l| l.trim());
@@ -598,12 +599,13 @@ fn collect_objects<'a>(src: usize, p: &'a Parsed, objs: &mut Vec<Obj<'a>>, raws:
             version: None,
         });
     }
+    let text_lines: Vec<&str> = p.text.lines().collect();
     for doc in &p.stream.docs {
         let Some(root) = &doc.root else { continue };
         // Comments right above a document belong to it, so a header line
         // `# kourse:allow RULE why` covers the whole object.
         let lines = (
-            leading_comments_start(p.text, doc.first_line),
+            leading_comments_start(&text_lines, doc.first_line),
             doc.last_line,
         );
         object(src, root, lines, objs, raws, 0);

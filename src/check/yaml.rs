@@ -229,9 +229,16 @@ pub fn parse(text: &str) -> Stream {
             Some(Ok(e)) => e,
             Some(Err(e)) => {
                 let m = e.marker();
+                // saphyr-parser has its own nesting limit, which it reports
+                // as a syntax error; it is a limit like ours.
+                let limit = e.info().contains("recursion limit");
                 out.error = Some(ParseError {
-                    rule: "yaml-syntax",
-                    message: e.info().to_string(),
+                    rule: if limit { "yaml-limit" } else { "yaml-syntax" },
+                    message: if limit {
+                        format!("nesting deeper than {MAX_DEPTH} levels")
+                    } else {
+                        e.info().to_string()
+                    },
                     line: m.line() as u32,
                     col: m.col() as u32 + 1,
                 });
@@ -497,7 +504,7 @@ mod tests {
     #[test]
     fn depth_is_limited() {
         let y = "[".repeat(500);
-        assert!(parse(&y).error.is_some());
+        assert_eq!(parse(&y).error.unwrap().rule, "yaml-limit");
         let mut y = String::new();
         for i in 0..200 {
             y.push_str(&format!("{}k:\n", " ".repeat(i)));

@@ -277,10 +277,19 @@ pub fn load_cached(
     }
 }
 
-/// Reads a file as UTF-8, refusing anything larger than [`MAX_FILE_BYTES`].
+/// Reads a regular file as UTF-8, refusing anything larger than
+/// [`MAX_FILE_BYTES`] and anything that is not a regular file.
 pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
+    // Opening a FIFO blocks until a writer comes; a socket cannot be read.
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            "not-a-file",
+            shown,
+            "not a regular file (a folder, FIFO, socket or device); kourse reads only regular files",
+        ));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             "too-large",
@@ -306,8 +315,11 @@ pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
     })
 }
 
-/// Files larger than this are refused rather than read (64 MiB).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are refused rather than read (16 MiB). Rendering
+/// costs about ten times a page's size in memory (HTML, the print page, the
+/// search index), and pages render in parallel; a real chapter is well under
+/// 1 MiB, so anything this large is a mistake (a pasted log, a generated file).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 fn shown(root: &Path, path: &Path) -> PathBuf {
     crate::diagnostic::display_path(path, root)

@@ -92,8 +92,9 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "site".into());
+        remove_stale(&parent, &name);
         let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.tmp-"))
+            .prefix(&format!(".{name}.tmp-{}-", std::process::id()))
             .tempdir_in(&parent)?;
         std::fs::write(
             dir.path().join(MARKER),
@@ -131,29 +132,136 @@ impl Staging {
 }
 
 fn swap_in(staged: &Path, out: &Path) -> std::io::Result<()> {
-    if out.exists() {
-        let parent = staged.parent().unwrap_or(Path::new("."));
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let old = tempfile::Builder::new()
-            .prefix(&format!(".{name}.old-"))
-            .tempdir_in(parent)?
-            .keep();
-        // `old` exists as an empty folder; rename over it (allowed for an
-        // empty destination folder on Unix).
-        std::fs::rename(out, &old)?;
-        if let Err(e) = std::fs::rename(staged, out) {
-            // Put the previous site back.
-            let _ = std::fs::rename(&old, out);
-            return Err(e);
+    // Two attempts: another build may create or replace `out` between the
+    // existence test and the rename.
+    for _ in 0..2 {
+        if out.exists() {
+            // One atomic step where the kernel offers it: at every instant
+            // `out` is either the previous site or the new one, even if the
+            // process is killed here.
+            if exchange(staged, out)? {
+                // `staged` now holds the previous site.
+                let _ = std::fs::remove_dir_all(staged);
+                return Ok(());
+            }
+            return swap_by_renames(staged, out);
         }
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(staged, out)?;
+        match std::fs::rename(staged, out) {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::DirectoryNotEmpty
+                ) => {}
+            Err(e) => return Err(e),
+        }
     }
+    swap_by_renames(staged, out)
+}
+
+/// Without an atomic exchange: the previous site is moved aside, the new one
+/// renamed in, and the previous one removed. A kill between the two renames
+/// leaves the previous site in `.NAME.old-PID-…`, which the next build
+/// removes.
+fn swap_by_renames(staged: &Path, out: &Path) -> std::io::Result<()> {
+    let parent = staged.parent().unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let old = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old-{}-", std::process::id()))
+        .tempdir_in(parent)?
+        .keep();
+    // `old` exists as an empty folder; rename over it (allowed for an
+    // empty destination folder on Unix).
+    std::fs::rename(out, &old)?;
+    if let Err(e) = std::fs::rename(staged, out) {
+        // Put the previous site back.
+        let _ = std::fs::rename(&old, out);
+        return Err(e);
+    }
+    let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// Swaps two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+/// `Ok(false)` when the kernel or filesystem cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive
+    // the call; the system call only reads them.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSYS | libc::EINVAL | libc::ENOTSUP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Removes the staging and set-aside folders (`.NAME.tmp-PID-…`,
+/// `.NAME.old-PID-…`) that builds killed before they finished left beside
+/// the output folder: only folders kourse wrote (they hold [`MARKER`]) and
+/// whose process is gone, so a build running at the same time keeps its own.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.tmp-"), format!(".{name}.old-")];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let Some(rest) = prefixes
+            .iter()
+            .find_map(|p| file_name.strip_prefix(p.as_str()))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let path = entry.path();
+        if pid != std::process::id() && !process_alive(pid) && path.join(MARKER).is_file() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    // Unknown: keep the folder.
+    true
 }
 
 #[cfg(test)]
