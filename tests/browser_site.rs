@@ -52,7 +52,10 @@ fn page_renders_without_errors_and_dark_mode_persists() {
         &format!("localStorage.getItem('kourse-theme') === {after}"),
         WAIT,
     );
-    // The choice survives a reload.
+    // The choice survives a reload. Chromium hands a localStorage write to
+    // its browser process asynchronously; a reader reloading within
+    // milliseconds of clicking is not a real reader, so give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     page.goto(&file_url(
         &dir.path().join("public/first-steps/first-pod.html"),
     ));

@@ -264,12 +264,34 @@ impl Page {
     /// Navigate to `url` (file://, http://, about:blank, ...) and wait for the
     /// load to finish (bounded by [`WAIT`]).
     pub fn goto(&self, url: &str) -> &Self {
+        // The DevTools "navigated" event can fire before a waiter subscribes
+        // when a local page loads fast, which made such waits hang until
+        // their timeout. Instead, mark the current document, navigate, and
+        // poll until a new document (or the same URL, for a hash change)
+        // has finished loading.
+        let current = self
+            .tab
+            .evaluate("window.__kourseOldDocument = true; location.href", false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         self.tab
             .navigate_to(url)
             .unwrap_or_else(|e| panic!("navigating to {url} failed: {e:#}"));
-        self.tab
-            .wait_until_navigated()
-            .unwrap_or_else(|e| panic!("{url} did not finish loading: {e:#}"));
+        // Only a change of the fragment keeps the document.
+        let same_document = url.contains('#') && url.split('#').next() == current.split('#').next();
+        let loaded = if same_document {
+            format!(
+                "location.href === {} && document.readyState === 'complete'",
+                js_string(url)
+            )
+        } else {
+            "!window.__kourseOldDocument && document.readyState === 'complete'".to_owned()
+        };
+        if !self.try_wait_until(&loaded, CALL_TIMEOUT) {
+            panic!("{url} did not finish loading within {CALL_TIMEOUT:?}");
+        }
         self
     }
 
