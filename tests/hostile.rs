@@ -312,7 +312,7 @@ fn invalid_utf8_in_a_manifest() {
     assert_eq!(diags[0]["rule"], "encoding");
     assert_eq!(diags[0]["file"], "bad.yaml");
     assert_eq!(
-        (diags[0]["line"].as_u64(), diags[0]["col"].as_u64()),
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
         (Some(4), Some(10))
     );
 }
