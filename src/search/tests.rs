@@ -385,3 +385,28 @@ fn camel_case_parts() {
     assert!(camel_parts("apps/v1").len() == 2);
     assert!(camel_parts("spec").is_empty());
 }
+
+#[test]
+fn other_languages_are_stemmed_too() {
+    let opts = SearchOptions {
+        language: "de".into(),
+        ..SearchOptions::default()
+    };
+    let sec = SearchSection {
+        anchor: "dienste".into(),
+        heading: "Dienste".into(),
+        prose: "Ein Dienst verteilt Anfragen. Mehrere Dienste teilen sich die Arbeit.".into(),
+        ..Default::default()
+    };
+    let docs = vec![SearchDocument {
+        url: "a.html".into(),
+        page_title: "Netz".into(),
+        sections: vec![sec],
+    }];
+    let files = build_index(&docs, &opts);
+    let shard = parse(file(&files, "search/t/6469.js").unwrap()).2;
+    let ws: Vec<&str> = shard["w"].as_str().unwrap().split(' ').collect();
+    let gi = |w: &str| shard["g"][ws.iter().position(|x| *x == w).unwrap()].clone();
+    // German stemming puts "dienst" and "dienste" in one group.
+    assert_eq!(gi("dienst"), gi("dienste"));
+}
