@@ -128,6 +128,10 @@ fn sigkill_during_a_build_keeps_the_previous_site() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     generate(root);
+    build_ok(root, &[]);
+    // Time a build like the ones killed below: warm, with the highlight
+    // cache of the first (a cold build is several times slower, and kills
+    // timed from it would land after the build had finished).
     let start = Instant::now();
     build_ok(root, &[]);
     let full = start.elapsed();
