@@ -6,6 +6,8 @@ use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
 use crate::common::{HTTPVersion, Method};
 use crate::util::RefinedTcpStream;
@@ -34,7 +36,17 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // kourse patch: when the request head being read must have arrived
+    head_deadline: Instant,
+
+    // kourse patch: whether the previous request's body was read to its end
+    previous_body: Option<Receiver<bool>>,
 }
+
+/// kourse patch: longest request line or header line, and most header lines.
+const MAX_LINE: usize = 8 * 1024;
+const MAX_HEADERS: usize = 100;
 
 /// Error that can happen when reading a request.
 #[derive(Debug)]
@@ -65,6 +77,8 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            head_deadline: Instant::now() + crate::CONNECTION_TIMEOUT,
+            previous_body: None,
         }
     }
 
@@ -89,6 +103,16 @@ impl ClientConnection {
                 None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
             };
 
+            // kourse patch: a request head that never ends (an endless line,
+            // or one byte now and then) no longer grows without bound or
+            // holds its thread for ever.
+            if Instant::now() > self.head_deadline {
+                return Err(IoError::new(ErrorKind::TimedOut, "request head too slow"));
+            }
+            if buf.len() >= MAX_LINE {
+                return Err(IoError::new(ErrorKind::InvalidData, "line too long"));
+            }
+
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
                 return AsciiString::from_ascii(buf)
@@ -104,10 +128,14 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        self.head_deadline = Instant::now() + crate::CONNECTION_TIMEOUT;
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = self.read_next_line().map_err(|e| match e.kind() {
+                    ErrorKind::InvalidData => ReadError::WrongRequestLine,
+                    _ => ReadError::ReadIoError(e),
+                })?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -118,11 +146,17 @@ impl ClientConnection {
             let headers = {
                 let mut headers = Vec::new();
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = self.read_next_line().map_err(|e| match e.kind() {
+                        ErrorKind::InvalidData => ReadError::WrongHeader(version.clone()),
+                        _ => ReadError::ReadIoError(e),
+                    })?;
 
                     if line.is_empty() {
                         break;
                     };
+                    if headers.len() >= MAX_HEADERS {
+                        return Err(ReadError::WrongHeader(version));
+                    }
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -144,7 +178,7 @@ impl ClientConnection {
         std::mem::swap(&mut self.next_header_source, &mut data_source);
 
         // building the next reader
-        let request = crate::request::new_request(
+        let mut request = crate::request::new_request(
             self.secure,
             method,
             path,
@@ -163,6 +197,8 @@ impl ClientConnection {
                 }
             }
         })?;
+
+        self.previous_body = request.body_end.take();
 
         // return the request
         Ok(request)
@@ -184,6 +220,16 @@ impl Iterator for ClientConnection {
         }
 
         loop {
+            // kourse patch: after a body that was not read to its end, the
+            // connection is out of step: end it (this waits until the
+            // previous request's body reader is dropped, as reading the
+            // next head would).
+            if let Some(body) = self.previous_body.take() {
+                if body.recv() != Ok(true) {
+                    return None;
+                }
+            }
+
             let rq = match self.read() {
                 Err(ReadError::WrongRequestLine) => {
                     let writer = self.sink.next().unwrap();

@@ -95,6 +95,21 @@ impl Connection {
         }
     }
 
+    /// kourse patch: read and write timeouts of an accepted connection.
+    pub(crate) fn set_timeouts(&self, t: std::time::Duration) {
+        match self {
+            Self::Tcp(s) => {
+                let _ = s.set_read_timeout(Some(t));
+                let _ = s.set_write_timeout(Some(t));
+            }
+            #[cfg(unix)]
+            Self::Unix(s) => {
+                let _ = s.set_read_timeout(Some(t));
+                let _ = s.set_write_timeout(Some(t));
+            }
+        }
+    }
+
     pub(crate) fn try_clone(&self) -> std::io::Result<Self> {
         match self {
             Self::Tcp(s) => s.try_clone().map(Self::from),

@@ -106,6 +106,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+/// kourse patch: how long a connection may stay silent while a request is
+/// read, or refuse to take response bytes, before it is dropped; also the
+/// longest a whole request head may take to arrive (see `client.rs`).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 use client::ClientConnection;
 use connection::Connection;
 use util::MessagesQueue;
@@ -294,6 +299,9 @@ impl Server {
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
+                        // kourse patch: a client that stops reading or
+                        // writing no longer holds its thread forever.
+                        sock.set_timeouts(CONNECTION_TIMEOUT);
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -339,9 +347,12 @@ impl Server {
                     }
 
                     Err(e) => {
+                        // kourse patch: upstream ended the accept thread on
+                        // any error, so running out of file descriptors
+                        // (many open connections) stopped the server for
+                        // good. Wait a little and accept again instead.
                         log::error!("Error accepting new client: {}", e);
-                        inside_messages.push(e.into());
-                        break;
+                        thread::sleep(Duration::from_millis(50));
                     }
                 }
             }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{channel, Receiver, Sender};
 
 use crate::util::{EqualReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
@@ -71,6 +71,10 @@ pub struct Request {
 
     // true if a `100 Continue` response must be sent when `as_reader()` is called
     must_send_continue: bool,
+
+    // kourse patch: tells the connection, once the body reader is dropped,
+    // whether the body was read to its end (taken by `client.rs`)
+    pub(crate) body_end: Option<Receiver<bool>>,
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
@@ -185,6 +189,7 @@ where
 
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
+    let mut body_end = None;
     let reader = if connection_upgrade {
         // if we have a `Connection: upgrade`, always keeping the whole reader
         Box::new(source_data) as Box<dyn Read + Send + 'static>
@@ -213,12 +218,16 @@ where
             Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
         } else {
             let (data_reader, _) = EqualReader::new(source_data, content_length); // TODO:
-            Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
+            Box::new(BodyEnd::new(FusedReader::new(data_reader), &mut body_end))
+                as Box<dyn Read + Send + 'static>
         }
     } else if transfer_encoding.is_some() {
         // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
         // over the message (RFC2616 #3.6)
-        Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
+        Box::new(BodyEnd::new(
+            FusedReader::new(Decoder::new(source_data)),
+            &mut body_end,
+        )) as Box<dyn Read + Send + 'static>
     } else {
         // if we have neither a Content-Length nor a Transfer-Encoding,
         // assuming that we have no data
@@ -237,8 +246,47 @@ where
         headers,
         body_length: content_length,
         must_send_continue: expects_continue,
+        body_end,
         notify_when_responded: None,
     })
+}
+
+/// kourse patch: a body reader that reports, when dropped, whether it was
+/// read to its end. A body left unread (tiny_http no longer drains it)
+/// means the connection cannot carry another request: its next bytes are
+/// the rest of this body, not a request.
+struct BodyEnd<R: Read> {
+    inner: R,
+    done: bool,
+    tx: Sender<bool>,
+}
+
+impl<R: Read> BodyEnd<R> {
+    fn new(inner: R, rx: &mut Option<Receiver<bool>>) -> BodyEnd<R> {
+        let (tx, r) = channel();
+        *rx = Some(r);
+        BodyEnd {
+            inner,
+            done: false,
+            tx,
+        }
+    }
+}
+
+impl<R: Read> Read for BodyEnd<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.done = true;
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Read> Drop for BodyEnd<R> {
+    fn drop(&mut self) {
+        self.tx.send(self.done).ok();
+    }
 }
 
 impl Request {
