@@ -69,14 +69,17 @@ fn check(target: &str) {
     if p.dir && !p.path.is_empty() {
         t.push('/');
     }
-    assert_eq!(
-        site_path(&t),
-        Ok(SitePath {
-            path: p.path.clone(),
-            dir: p.dir || p.path.is_empty(),
-        }),
-        "{target:?} -> {p:?} -> {t:?}"
-    );
+    // (Encoding can take a target past the server's length limit.)
+    if t.len() <= 4096 {
+        assert_eq!(
+            site_path(&t),
+            Ok(SitePath {
+                path: p.path.clone(),
+                dir: p.dir || p.path.is_empty(),
+            }),
+            "{target:?} -> {p:?} -> {t:?}"
+        );
+    }
     match lookup(files(), &p) {
         Lookup::File(f) => assert!(files().contains_key(&f), "{target:?} -> {f:?}"),
         Lookup::Redirect(to) => {
