@@ -251,3 +251,38 @@ fn endless_or_endlessly_many_header_lines_are_refused() {
     assert_served(a, "after the long headers");
     server.stop();
 }
+
+#[test]
+fn many_listeners_connecting_at_once_all_get_their_hello() {
+    let dir = course();
+    let server = serve(dir.path());
+    let a = server.addr();
+    // tiny_http's thread pool could leave a new connection queued behind
+    // long-lived ones (here: until its 30 s connection timeout).
+    let mut streams: Vec<TcpStream> = (0..200)
+        .map(|_| {
+            let mut s = TcpStream::connect_timeout(&a, Duration::from_secs(5)).unwrap();
+            s.write_all(b"GET /__kourse/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for (i, s) in streams.iter_mut().enumerate() {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("event: hello") {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "listener {i} got no hello within 10 s");
+            s.set_read_timeout(Some(left)).unwrap();
+            match s.read(&mut buf) {
+                Ok(0) => panic!("listener {i} closed"),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("listener {i}: {e}"),
+            }
+        }
+    }
+    assert_served(a, "with 200 listeners");
+    drop(streams);
+    server.stop();
+}

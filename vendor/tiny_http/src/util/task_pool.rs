@@ -69,7 +69,13 @@ impl TaskPool {
     pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
         let mut queue = self.sharing.todo.lock().unwrap();
 
-        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 {
+        // kourse patch: upstream queued the task whenever a thread was
+        // counted as waiting, but a woken thread is still counted until it
+        // has taken its task: a second task queued in that window waited
+        // until some thread came free, which with long-lived connections
+        // (live-reload streams, keep-alive) could be never. A task is now
+        // queued only when nothing else is queued.
+        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 || !queue.is_empty() {
             self.add_thread(Some(code));
         } else {
             queue.push_back(code);
