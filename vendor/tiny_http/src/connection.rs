@@ -95,12 +95,17 @@ impl Connection {
         }
     }
 
-    /// kourse patch: read and write timeouts of an accepted connection.
+    /// kourse patch: read and write timeouts (and TCP_NODELAY) of an accepted
+    /// connection.
     pub(crate) fn set_timeouts(&self, t: std::time::Duration) {
         match self {
             Self::Tcp(s) => {
                 let _ = s.set_read_timeout(Some(t));
                 let _ = s.set_write_timeout(Some(t));
+                // Head and body go out in separate writes: with Nagle's
+                // algorithm a body under one segment waited for the
+                // client's delayed ACK (~40 ms per small response).
+                let _ = s.set_nodelay(true);
             }
             #[cfg(unix)]
             Self::Unix(s) => {
