@@ -236,16 +236,7 @@ impl<'a> PageRenderer<'a> {
                         if !inner.is_empty()
                             && inner.iter().all(|(e, _)| matches!(e, Event::Text(_)))
                         {
-                            let joined: String = inner
-                                .iter()
-                                .map(|(e, _)| {
-                                    if let Event::Text(t) = e {
-                                        t.as_ref()
-                                    } else {
-                                        ""
-                                    }
-                                })
-                                .collect();
+                            let joined = text_of(inner);
                             if let Some((name, args)) = parse_directive(&joined) {
                                 let (line, col) = pos(range.start);
                                 let place = BlockPlace {
@@ -306,16 +297,7 @@ impl<'a> PageRenderer<'a> {
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let end = find_end(&events, i, |e| matches!(e, Event::End(TagEnd::CodeBlock)))
                         .unwrap_or(events.len() - 1);
-                    let code: String = events[i + 1..end]
-                        .iter()
-                        .map(|(e, _)| {
-                            if let Event::Text(t) = e {
-                                t.as_ref()
-                            } else {
-                                ""
-                            }
-                        })
-                        .collect();
+                    let code = text_of(&events[i + 1..end]);
                     let info = match kind {
                         CodeBlockKind::Fenced(info) => info.to_string(),
                         CodeBlockKind::Indented => String::new(),
@@ -738,6 +720,20 @@ impl<'p> State<'p> {
             sections,
         }
     }
+}
+
+/// The concatenated text events of a run of events (other events add nothing).
+fn text_of(events: &[(Event<'_>, Range<usize>)]) -> String {
+    events
+        .iter()
+        .filter_map(|(e, _)| {
+            if let Event::Text(t) = e {
+                Some(t.as_ref())
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn find_end(
