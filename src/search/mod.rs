@@ -6,9 +6,10 @@
 //! Every file is a script that calls `__kourseSearch(kind, key, data)`, so the
 //! index loads from file:// through injected `<script>` tags (no fetch).
 //!
-//! * `search/meta.js`, kind `"m"`: `{v, n, k, pages, shards}`: format version,
-//!   number of sections, shard key length, number of sections of each page
-//!   (section ids are global, in page order), and the shard keys that exist.
+//! * `search/meta.js`, kind `"m"`: `{v, n, k, c, pages, shards}`: format
+//!   version, number of sections, shard key length, pages per snippet file,
+//!   number of sections of each page (section ids are global, in page
+//!   order), and the shard keys that exist.
 //! * `search/t/<hex>.js`, kind `"t"`: one shard per key (hex of its UTF-8
 //!   bytes in the file name). Keys are word prefixes of 2 characters, or
 //!   longer where a 2-character shard would be too big; a word lives in the
@@ -17,9 +18,11 @@
 //!   and sorted; `g[i]` the stem group of word `i`; `s` the stems,
 //!   space-separated; `p[j]` the postings of stem `j`, a string of varints
 //!   (see [`encode`]): section-id delta, then weight, per section.
-//! * `search/p/<page>.js`, kind `"p"`: `{u, t, s: [[anchor, heading, text], ...]}`,
-//!   the page's URL, title and sections' text for snippets, loaded only for
-//!   the pages of the hits.
+//! * `search/p/<n>.js`, kind `"p"`: the snippet data of pages `n*c` to
+//!   `n*c + c - 1`, one `{u, t, s: [[anchor, heading, text], ...]}` each:
+//!   the page's URL, title and sections' text, loaded only for the pages of
+//!   the hits. Pages share files because every file costs a site its own
+//!   write and request, which at thousands of pages outweighs the bytes.
 //!
 //! The query side never stems: it matches typed words against the corpus'
 //! words (exactly, as a prefix for the word being typed, or by a stem the
@@ -30,6 +33,8 @@ mod encode;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use encode::{decode_varints, encode_varint};
@@ -84,7 +89,9 @@ impl Default for SearchOptions {
 }
 
 /// Format version written to `meta.js`.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// Pages per snippet file (`search/p/<n>.js`).
+pub const PAGES_PER_SNIPPET_FILE: usize = 8;
 /// Shard key length in characters: words are first grouped by their first
 /// `SHARD_KEY_CHARS`; a group over [`SHARD_SPLIT_BYTES`] is split by one more
 /// character, up to [`MAX_SHARD_KEY_CHARS`].
@@ -141,10 +148,9 @@ fn camel_parts(term: &str) -> Vec<String> {
     if parts.len() < 2 { Vec::new() } else { parts }
 }
 
-/// Word → stem (None for stop words), with a cache: corpora repeat words.
+/// Word → stem (None for stop words and words too short or too long).
 struct Analyzer {
     pipeline: Option<elasticlunr::Pipeline>,
-    cache: HashMap<String, Option<String>>,
 }
 
 impl Analyzer {
@@ -156,10 +162,7 @@ impl Analyzer {
             p.queue.retain(|f| !f.name().contains("trimmer"));
             p
         });
-        Analyzer {
-            pipeline,
-            cache: HashMap::new(),
-        }
+        Analyzer { pipeline }
     }
 
     /// The stem of an already-lowercased word, or None if it is not indexed.
@@ -168,19 +171,14 @@ impl Analyzer {
         if !(2..=MAX_WORD_CHARS).contains(&n) {
             return None;
         }
-        if let Some(s) = self.cache.get(word) {
-            return s.clone();
-        }
-        let stem = match &self.pipeline {
+        match &self.pipeline {
             Some(p) => p
                 .run(vec![word.to_string()])
                 .into_iter()
                 .next()
                 .filter(|s| !s.is_empty()),
             None => Some(word.to_string()),
-        };
-        self.cache.insert(word.to_string(), stem.clone());
-        stem
+        }
     }
 }
 
@@ -196,9 +194,42 @@ fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
-/// Per section: stem → term frequency per field; and field lengths.
+/// A page's sections; a page without any is one top section.
+fn sections_or_top<'d>(doc: &'d SearchDocument, top: &'d SearchSection) -> Vec<&'d SearchSection> {
+    if doc.sections.is_empty() {
+        vec![top]
+    } else {
+        doc.sections.iter().collect()
+    }
+}
+
+/// The snippet of the `i`-th section of `doc`: anchor, heading and text.
+fn snippet<'d>(
+    doc: &'d SearchDocument,
+    sec: &'d SearchSection,
+    i: usize,
+) -> (&'d str, &'d str, String) {
+    let heading = if sec.heading.is_empty() && i == 0 {
+        doc.page_title.as_str()
+    } else {
+        sec.heading.as_str()
+    };
+    let mut text = truncate_chars(&sec.prose, MAX_PROSE_CHARS);
+    if !sec.code.trim().is_empty() {
+        if !text.is_empty() {
+            text.push_str(" ¶ ");
+        }
+        text.push_str(&truncate_chars(&sec.code, MAX_CODE_CHARS));
+    }
+    (sec.anchor.as_str(), heading, text)
+}
+
+/// Per section: term frequencies per field by stem id (sorted by id once
+/// the section is counted: a list is a third of a map's memory, and
+/// thousands of sections are held until the postings are made); and field
+/// lengths.
 struct SectionTerms {
-    tf: HashMap<u32, [u16; FIELDS]>,
+    tf: Vec<(u32, [u16; FIELDS])>,
     len: [u32; FIELDS],
 }
 
@@ -207,6 +238,7 @@ struct Meta<'a> {
     v: u32,
     n: usize,
     k: usize,
+    c: usize,
     pages: Vec<usize>,
     shards: &'a [String],
 }
@@ -316,81 +348,102 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
         clean_boost(opts.boost_code),
         clean_boost(opts.boost_body),
     ];
-    let mut analyzer = Analyzer::new(&opts.language);
-    let mut stem_ids: HashMap<String, u32> = HashMap::new();
-    let mut stems: Vec<String> = Vec::new();
-    // surface word → stem id
-    let mut vocab: HashMap<String, u32> = HashMap::new();
-    let mut sections: Vec<SectionTerms> = Vec::new();
-    let mut pages: Vec<usize> = Vec::with_capacity(docs.len());
-    let mut out: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-
+    // Snippet files, in parallel: they need no term statistics.
     let top = SearchSection::default();
-    for (page_id, doc) in docs.iter().enumerate() {
-        let secs: Vec<&SearchSection> = if doc.sections.is_empty() {
-            vec![&top]
-        } else {
-            doc.sections.iter().collect()
-        };
-        pages.push(secs.len());
-        let mut page_sections = Vec::with_capacity(secs.len());
-        for (i, sec) in secs.iter().enumerate() {
-            let mut st = SectionTerms {
-                tf: HashMap::new(),
-                len: [0; FIELDS],
-            };
-            let mut add = |field: usize, text: &str, st: &mut SectionTerms| {
-                for w in words(text) {
-                    let Some(stem) = analyzer.stem(&w) else {
-                        continue;
-                    };
-                    let id = *stem_ids.entry(stem).or_insert_with_key(|s| {
-                        stems.push(s.clone());
-                        (stems.len() - 1) as u32
-                    });
-                    vocab.entry(w).or_insert(id);
-                    let tf = st.tf.entry(id).or_insert([0; FIELDS]);
-                    tf[field] = tf[field].saturating_add(1);
-                    st.len[field] += 1;
-                }
-            };
-            if i == 0 {
-                add(TITLE, &doc.page_title, &mut st);
-            }
-            add(HEADING, &sec.heading, &mut st);
-            add(BODY, &sec.prose, &mut st);
-            add(CODE, &sec.code, &mut st);
-            for term in &sec.manifest_terms {
-                add(MANIFEST, term, &mut st);
-                for part in camel_parts(term) {
-                    add(MANIFEST, &part, &mut st);
-                }
-            }
-            sections.push(st);
-            let heading = if sec.heading.is_empty() && i == 0 {
-                doc.page_title.as_str()
-            } else {
-                sec.heading.as_str()
-            };
-            let mut text = truncate_chars(&sec.prose, MAX_PROSE_CHARS);
-            if !sec.code.trim().is_empty() {
-                if !text.is_empty() {
-                    text.push_str(" ¶ ");
-                }
-                text.push_str(&truncate_chars(&sec.code, MAX_CODE_CHARS));
-            }
-            page_sections.push((sec.anchor.as_str(), heading, text));
-        }
-        let data = PageData {
+    let sections_of = |doc| sections_or_top(doc, &top);
+    let snippets: Vec<PageData> = docs
+        .par_iter()
+        .map(|doc| PageData {
             u: &doc.url,
             t: &doc.page_title,
-            s: page_sections,
-        };
-        out.push((
-            PathBuf::from(format!("search/p/{page_id}.js")),
-            script("p", &page_id.to_string(), &data),
-        ));
+            s: sections_of(doc)
+                .iter()
+                .enumerate()
+                .map(|(i, sec)| snippet(doc, sec, i))
+                .collect(),
+        })
+        .collect();
+    let mut out: Vec<(PathBuf, Vec<u8>)> = snippets
+        .par_chunks(PAGES_PER_SNIPPET_FILE)
+        .enumerate()
+        .map(|(n, chunk)| {
+            (
+                PathBuf::from(format!("search/p/{n}.js")),
+                script("p", &n.to_string(), &chunk),
+            )
+        })
+        .collect();
+    drop(snippets);
+
+    // Term frequencies, in one pass: each distinct word is lowercased,
+    // looked up and stemmed once; an occurrence costs one lookup.
+    let mut analyzer = Analyzer::new(&opts.language);
+    let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut stems: Vec<String> = Vec::new();
+    // surface word → stem id (None: not indexed)
+    let mut vocab: FxHashMap<String, Option<u32>> = FxHashMap::default();
+    let mut sections: Vec<SectionTerms> = Vec::new();
+    let mut counting: FxHashMap<u32, [u16; FIELDS]> = FxHashMap::default();
+    let mut pages: Vec<usize> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let secs = sections_of(doc);
+        pages.push(secs.len());
+        for (i, sec) in secs.iter().enumerate() {
+            let mut len = [0u32; FIELDS];
+            let mut add =
+                |field: usize, text: &str, counting: &mut FxHashMap<u32, [u16; FIELDS]>| {
+                    for word in text.split(|c: char| !c.is_alphanumeric()) {
+                        if word.is_empty() {
+                            continue;
+                        }
+                        let lower: std::borrow::Cow<'_, str> = if word
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        {
+                            word.into()
+                        } else {
+                            word.to_lowercase().into()
+                        };
+                        let id = match vocab.get(lower.as_ref()) {
+                            Some(id) => *id,
+                            None => {
+                                let id = analyzer.stem(&lower).map(|stem| {
+                                    *stem_ids.entry(stem).or_insert_with_key(|s| {
+                                        stems.push(s.clone());
+                                        (stems.len() - 1) as u32
+                                    })
+                                });
+                                vocab.insert(lower.into_owned(), id);
+                                id
+                            }
+                        };
+                        let Some(id) = id else { continue };
+                        let tf = counting.entry(id).or_insert([0; FIELDS]);
+                        tf[field] = tf[field].saturating_add(1);
+                        len[field] += 1;
+                    }
+                };
+            if i == 0 {
+                add(TITLE, &doc.page_title, &mut counting);
+            }
+            add(HEADING, &sec.heading, &mut counting);
+            add(BODY, &sec.prose, &mut counting);
+            add(CODE, &sec.code, &mut counting);
+            for term in &sec.manifest_terms {
+                add(MANIFEST, term, &mut counting);
+                for part in camel_parts(term) {
+                    add(MANIFEST, &part, &mut counting);
+                }
+            }
+            let mut tf: Vec<(u32, [u16; FIELDS])> = counting.drain().collect();
+            tf.sort_unstable_by_key(|(id, _)| *id);
+            sections.push(SectionTerms { tf, len });
+        }
     }
+    let vocab: Vec<(&str, u32)> = vocab
+        .iter()
+        .filter_map(|(w, id)| id.map(|id| (w.as_str(), id)))
+        .collect();
 
     // Average field lengths over sections that have the field.
     let mut avg = [1.0f32; FIELDS];
@@ -409,9 +462,7 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
     // Postings per stem, in section order.
     let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); stems.len()];
     for (sid, sec) in sections.iter().enumerate() {
-        let mut terms: Vec<(&u32, &[u16; FIELDS])> = sec.tf.iter().collect();
-        terms.sort_unstable_by_key(|(id, _)| **id);
-        for (&id, tf) in terms {
+        for &(id, ref tf) in &sec.tf {
             let mut w = 0.0f32;
             for f in 0..FIELDS {
                 if tf[f] == 0 {
@@ -441,40 +492,43 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
 
     // Shards: words grouped by key, each shard with the stems its words use.
     let mut by_key: BTreeMap<String, Vec<(&str, u32)>> = BTreeMap::new();
-    let all: Vec<(&str, u32)> = vocab.iter().map(|(w, &id)| (w.as_str(), id)).collect();
-    group_words(all, SHARD_KEY_CHARS, &encoded, &mut by_key);
-    let mut keys = Vec::with_capacity(by_key.len());
-    for (key, mut list) in by_key {
-        list.sort_unstable();
-        let mut local: HashMap<u32, usize> = HashMap::new();
-        let mut shard = Shard {
-            w: String::new(),
-            g: Vec::with_capacity(list.len()),
-            s: String::new(),
-            p: Vec::new(),
-        };
-        for (i, (w, id)) in list.iter().enumerate() {
-            if i > 0 {
-                shard.w.push(' ');
-            }
-            shard.w.push_str(w);
-            let next = local.len();
-            let g = *local.entry(*id).or_insert_with(|| {
-                if next > 0 {
-                    shard.s.push(' ');
+    group_words(vocab, SHARD_KEY_CHARS, &encoded, &mut by_key);
+    let by_key: Vec<(String, Vec<(&str, u32)>)> = by_key.into_iter().collect();
+    let keys: Vec<String> = by_key.iter().map(|(k, _)| k.clone()).collect();
+    let shard_files: Vec<(PathBuf, Vec<u8>)> = by_key
+        .into_par_iter()
+        .map(|(key, mut list)| {
+            list.sort_unstable();
+            let mut local: HashMap<u32, usize> = HashMap::new();
+            let mut shard = Shard {
+                w: String::new(),
+                g: Vec::with_capacity(list.len()),
+                s: String::new(),
+                p: Vec::new(),
+            };
+            for (i, (w, id)) in list.iter().enumerate() {
+                if i > 0 {
+                    shard.w.push(' ');
                 }
-                shard.s.push_str(&stems[*id as usize]);
-                shard.p.push(encoded[*id as usize].clone());
-                next
-            });
-            shard.g.push(g);
-        }
-        out.push((
-            PathBuf::from(format!("search/t/{}", shard_file_name(&key))),
-            script("t", &key, &shard),
-        ));
-        keys.push(key);
-    }
+                shard.w.push_str(w);
+                let next = local.len();
+                let g = *local.entry(*id).or_insert_with(|| {
+                    if next > 0 {
+                        shard.s.push(' ');
+                    }
+                    shard.s.push_str(&stems[*id as usize]);
+                    shard.p.push(encoded[*id as usize].clone());
+                    next
+                });
+                shard.g.push(g);
+            }
+            (
+                PathBuf::from(format!("search/t/{}", shard_file_name(&key))),
+                script("t", &key, &shard),
+            )
+        })
+        .collect();
+    out.extend(shard_files);
 
     let meta = Meta {
         v: FORMAT_VERSION,
@@ -484,6 +538,7 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
             .map(|k| k.chars().count())
             .max()
             .unwrap_or(SHARD_KEY_CHARS),
+        c: PAGES_PER_SNIPPET_FILE,
         pages,
         shards: &keys,
     };

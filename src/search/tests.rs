@@ -93,7 +93,14 @@ fn search(files: &[(PathBuf, Vec<u8>)], query: &str) -> Vec<String> {
                 local -= pages[page];
                 page += 1;
             }
-            let (_, _, p) = parse(file(files, &format!("search/p/{page}.js")).unwrap());
+            let (_, _, chunk) = parse(
+                file(
+                    files,
+                    &format!("search/p/{}.js", page / PAGES_PER_SNIPPET_FILE),
+                )
+                .unwrap(),
+            );
+            let p = &chunk[page % PAGES_PER_SNIPPET_FILE];
             let s = &p["s"][local as usize];
             format!("{}#{}", p["u"].as_str().unwrap(), s[0].as_str().unwrap())
         })
@@ -169,18 +176,36 @@ fn disabled_search_writes_nothing() {
 }
 
 #[test]
-fn files_are_meta_shards_and_one_fragment_per_page() {
+fn files_are_meta_shards_and_snippet_files_of_several_pages() {
     let files = build_index(&corpus(), &SearchOptions::default());
     assert!(file(&files, "search/meta.js").is_some());
-    assert!(file(&files, "search/p/0.js").is_some());
-    assert!(file(&files, "search/p/1.js").is_some());
-    assert!(file(&files, "search/p/2.js").is_none());
+    let (_, key, chunk) = parse(file(&files, "search/p/0.js").unwrap());
+    assert_eq!(key, "0");
+    assert_eq!(
+        chunk.as_array().unwrap().len(),
+        2,
+        "both pages share one file"
+    );
+    assert!(file(&files, "search/p/1.js").is_none());
+    let many: Vec<SearchDocument> = (0..PAGES_PER_SNIPPET_FILE * 2 + 1)
+        .map(|i| doc(&format!("p{i}.html"), &format!("Page {i}"), vec![]))
+        .collect();
+    let files_many = build_index(&many, &SearchOptions::default());
+    let (_, _, last) = parse(file(&files_many, "search/p/2.js").unwrap());
+    assert_eq!(last.as_array().unwrap().len(), 1);
+    assert_eq!(
+        last[0]["u"],
+        format!("p{}.html", PAGES_PER_SNIPPET_FILE * 2)
+    );
+    assert!(file(&files_many, "search/p/3.js").is_none());
     for (p, _) in &files {
         assert!(p.starts_with("search/"), "{p:?}");
         assert!(p.is_relative());
     }
     let (kind, _, meta) = parse(file(&files, "search/meta.js").unwrap());
     assert_eq!(kind, "m");
+    assert_eq!(meta["v"], FORMAT_VERSION);
+    assert_eq!(meta["c"], PAGES_PER_SNIPPET_FILE);
     assert_eq!(meta["n"], 6);
     assert_eq!(meta["pages"], serde_json::json!([3, 3]));
     let shards = meta["shards"].as_array().unwrap();
@@ -197,8 +222,9 @@ fn files_are_meta_shards_and_one_fragment_per_page() {
 #[test]
 fn sectioning_keeps_anchors_headings_and_text_for_snippets() {
     let files = build_index(&corpus(), &SearchOptions::default());
-    let (_, key, page) = parse(file(&files, "search/p/0.js").unwrap());
+    let (_, key, chunk) = parse(file(&files, "search/p/0.js").unwrap());
     assert_eq!(key, "0");
+    let page = &chunk[0];
     assert_eq!(page["u"], "networking/services.html");
     assert_eq!(page["t"], "Services");
     assert_eq!(page["s"][1][0], "nodeport");
@@ -298,7 +324,8 @@ fn excluded_pages_are_simply_absent() {
     docs.remove(1);
     let files = build_index(&docs, &SearchOptions::default());
     assert!(search(&files, "imagepullbackoff").is_empty());
-    assert!(file(&files, "search/p/1.js").is_none());
+    let (_, _, chunk) = parse(file(&files, "search/p/0.js").unwrap());
+    assert_eq!(chunk.as_array().unwrap().len(), 1);
 }
 
 #[test]

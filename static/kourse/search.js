@@ -74,7 +74,7 @@
   function loadMeta() {
     if (!metaPromise) {
       metaPromise = load("m", "", "meta.js").then(function (m) {
-        if (!m || m.v !== 1 || !Array.isArray(m.pages)) return null;
+        if (!m || m.v !== 2 || !Array.isArray(m.pages) || !(m.c > 0)) return null;
         meta = m;
         shardKeys = new Set(m.shards);
         pageStarts = new Uint32Array(m.pages.length + 1);
@@ -320,11 +320,15 @@
         var res = query(q, loaded);
         var t1 = performance.now();
         res.hits.forEach(function (h) { h.page = pageOf(h.sid); h.local = h.sid - pageStarts[h.page]; });
-        var pages = Array.from(new Set(res.hits.map(function (h) { return h.page; })));
-        return Promise.all(pages.map(function (p) { return load("p", String(p), "p/" + p + ".js"); })).then(function (datas) {
+        // Snippet files hold meta.c pages each.
+        var files = Array.from(new Set(res.hits.map(function (h) { return Math.floor(h.page / meta.c); })));
+        return Promise.all(files.map(function (f) { return load("p", String(f), "p/" + f + ".js"); })).then(function (datas) {
           if (my !== seq) return;
           var byPage = {};
-          pages.forEach(function (p, i) { byPage[p] = datas[i]; });
+          files.forEach(function (f, i) {
+            if (!Array.isArray(datas[i])) return;
+            datas[i].forEach(function (d, k) { byPage[f * meta.c + k] = d; });
+          });
           render(q, res, byPage);
           window.__kourseSearchTiming = { total: performance.now() - t0, query: t1 - t0 };
         });
