@@ -352,17 +352,62 @@ pub fn glossary_file() -> PathBuf {
     Path::new(crate::content::CONTENT_DIR).join(glossary::GLOSSARY_FILE)
 }
 
-/// Renders print.html, the one-page edition, into `files`. `ctx` is a
-/// site-level template context (the 404 page's).
-pub fn print_edition<R: std::borrow::Borrow<crate::markdown::Rendered>>(
+/// print.html, rendered but not yet assembled: the template's text around
+/// the chapters, and the pages whose rewritten bodies go between.
+pub struct PrintEdition<'a> {
+    course: &'a Course,
+    html: Vec<&'a str>,
+    ids: std::collections::HashMap<&'a str, String>,
+    /// `frame[n]` precedes chapter `n`; one piece more than chapters.
+    frame: Vec<String>,
+}
+
+/// Chapters rewritten at a time when print.html is written: enough to keep
+/// every core busy, few enough that memory holds only a slice of the course.
+const PRINT_BATCH: usize = 64;
+
+impl PrintEdition<'_> {
+    /// Writes the whole document. Chapters are rewritten in parallel, a
+    /// batch at a time, and written in order.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        let chapters = self.frame.len() - 1;
+        let mut n = 0;
+        while n < chapters {
+            let end = (n + PRINT_BATCH).min(chapters);
+            let bodies: Vec<String> = (n..end)
+                .into_par_iter()
+                .map(|k| print::chapter_content(self.course, &self.html, &self.ids, k))
+                .collect();
+            for (k, body) in (n..end).zip(bodies) {
+                w.write_all(self.frame[k].as_bytes())?;
+                w.write_all(body.as_bytes())?;
+            }
+            n = end;
+        }
+        w.write_all(self.frame[chapters].as_bytes())
+    }
+
+    /// The whole document in memory.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(&mut out)
+            .expect("writing to memory cannot fail");
+        out
+    }
+}
+
+/// Renders print.html, the one-page edition. `ctx` is a site-level template
+/// context (the 404 page's). `None` when it is not built (a page took its
+/// name, or the template failed: the diagnostic says which).
+pub fn print_edition<'a, R: std::borrow::Borrow<crate::markdown::Rendered>>(
     tera: &tera::Tera,
     theme: &crate::theme::Theme,
     ctx: &tera::Context,
-    course: &Course,
-    rendered: &[R],
-    files: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    course: &'a Course,
+    rendered: &'a [R],
     diags: &mut Vec<Diagnostic>,
-) {
+) -> Option<PrintEdition<'a>> {
     if let Some(p) = course.pages.iter().find(|p| p.url == print::PRINT_PAGE) {
         diags.push(Diagnostic::warning(
             "duplicate-slug",
@@ -372,16 +417,51 @@ pub fn print_edition<R: std::borrow::Borrow<crate::markdown::Rendered>>(
                 print::PRINT_PAGE
             ),
         ));
-        return;
+        return None;
     }
     let html: Vec<&str> = rendered.iter().map(|r| r.borrow().html.as_str()).collect();
+    let ids = print::page_prefixes(course);
     let mut ctx = ctx.clone();
-    ctx.insert("chapters", &print::chapters(course, &html));
     ctx.insert("page", &serde_json::json!({ "title": "One-page edition", "description": "", "toc": [], "url": print::PRINT_PAGE }));
-    match tera.render("print.html", &ctx) {
-        Ok(h) => {
-            files.insert(print::PRINT_PAGE.to_owned(), h.into_bytes());
+    let count = course.order.len();
+    // First with markers in place of the chapters' bodies, so the document
+    // can be streamed; a template that does not place each body once, as
+    // is, gets the bodies themselves.
+    let frames: Vec<print::PrintChapter> = (0..count)
+        .map(|n| print::PrintChapter {
+            content: print::content_marker(n),
+            ..print::chapter_frame(course, n)
+        })
+        .collect();
+    ctx.insert("chapters", &frames);
+    let render = |ctx: &tera::Context| {
+        tera.render("print.html", ctx)
+            .map_err(|e| theme.template_error(&e, Some("print.html")))
+    };
+    let text = match render(&ctx) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return None;
         }
-        Err(e) => diags.push(theme.template_error(&e, Some("print.html"))),
-    }
+    };
+    let frame = match print::split_frame(&text, count) {
+        Some(pieces) => pieces.into_iter().map(str::to_owned).collect(),
+        None => {
+            ctx.insert("chapters", &print::chapters(course, &html));
+            match render(&ctx) {
+                Ok(t) => vec![t],
+                Err(d) => {
+                    diags.push(d);
+                    return None;
+                }
+            }
+        }
+    };
+    Some(PrintEdition {
+        course,
+        html,
+        ids,
+        frame,
+    })
 }

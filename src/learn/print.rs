@@ -34,34 +34,80 @@ pub fn page_id(n: usize) -> String {
 
 /// Every page in reading order; `html[page.id]` is the page's rendered body.
 pub fn chapters(course: &Course, html: &[&str]) -> Vec<PrintChapter> {
-    let ids: HashMap<&str, String> = course
-        .order
-        .iter()
-        .enumerate()
-        .map(|(n, &id)| (course.pages[id].url.as_str(), page_id(n)))
-        .collect();
+    let ids = page_prefixes(course);
+    (0..course.order.len())
+        .map(|n| {
+            let mut c = chapter_frame(course, n);
+            c.content = chapter_content(course, html, &ids, n);
+            c
+        })
+        .collect()
+}
+
+/// Page URL → the id prefix of its part of print.html.
+pub fn page_prefixes(course: &Course) -> HashMap<&str, String> {
     course
         .order
         .iter()
         .enumerate()
-        .map(|(n, &id)| {
-            let page = &course.pages[id];
-            let prefix = page_id(n);
-            PrintChapter {
-                content: rewrite(
-                    html.get(id).copied().unwrap_or(""),
-                    &page.url,
-                    &prefix,
-                    &ids,
-                ),
-                id: prefix,
-                title: page.front.title.clone(),
-                is_chapter: page.is_section && page.depth > 0,
-                depth: page.depth,
-                objectives: page.front.objectives.clone(),
-            }
-        })
+        .map(|(n, &id)| (course.pages[id].url.as_str(), page_id(n)))
         .collect()
+}
+
+/// The `n`-th page in reading order, without its content.
+pub fn chapter_frame(course: &Course, n: usize) -> PrintChapter {
+    let page = &course.pages[course.order[n]];
+    PrintChapter {
+        id: page_id(n),
+        title: page.front.title.clone(),
+        is_chapter: page.is_section && page.depth > 0,
+        depth: page.depth,
+        objectives: page.front.objectives.clone(),
+        content: String::new(),
+    }
+}
+
+/// The `n`-th page's body as it reads inside print.html.
+pub fn chapter_content(
+    course: &Course,
+    html: &[&str],
+    ids: &HashMap<&str, String>,
+    n: usize,
+) -> String {
+    let id = course.order[n];
+    rewrite(
+        html.get(id).copied().unwrap_or(""),
+        &course.pages[id].url,
+        &page_id(n),
+        ids,
+    )
+}
+
+/// Stands in for chapter `n`'s content while the template renders, so
+/// print.html can be written piece by piece instead of held whole (it holds
+/// the whole course). Control characters: no Markdown output contains them.
+pub fn content_marker(n: usize) -> String {
+    format!("\u{1}kourse-print-chapter-{n}\u{1}")
+}
+
+/// Splits the template's output at the chapter markers: `frame[n]` is the
+/// text before chapter `n`, the last piece the text after the last chapter.
+/// `None` unless every marker appears once and in order (a template that
+/// escapes, repeats or drops the content is rendered the slow way).
+pub fn split_frame(rendered: &str, chapters: usize) -> Option<Vec<&str>> {
+    let mut frame = Vec::with_capacity(chapters + 1);
+    let mut rest = rendered;
+    for n in 0..chapters {
+        let marker = content_marker(n);
+        let at = rest.find(&marker)?;
+        frame.push(&rest[..at]);
+        rest = &rest[at + marker.len()..];
+    }
+    if rest.contains('\u{1}') {
+        return None;
+    }
+    frame.push(rest);
+    Some(frame)
 }
 
 /// Attributes whose values are ids (or lists of ids).
@@ -102,11 +148,11 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
         }
         let end = tag_end(html, start);
         let tag = &html[start..end];
-        let name: String = tag[1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let name_len = tag[1..]
+            .bytes()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        let name = &tag[1..1 + name_len];
         let rewritten = rewrite_tag(tag, page_url, prefix, pages);
         if let Some(t) = rewritten {
             out.push_str(&html[copied..start]);
@@ -115,16 +161,28 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
         }
         i = end;
         // Raw text elements: skip to their end tag.
-        if name == "script" || name == "style" {
-            let close = format!("</{name}");
-            i = html[i..]
-                .to_ascii_lowercase()
-                .find(&close)
-                .map_or(html.len(), |e| i + e);
+        if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style") {
+            i = find_end_tag(html, i, name);
         }
     }
     out.push_str(&html[copied..]);
     out
+}
+
+/// Byte index of the `</name` (any case) that ends a raw text element whose
+/// content starts at `from`; the end of `html` if there is none.
+fn find_end_tag(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut at = from;
+    while let Some(off) = html[at..].find("</") {
+        let start = at + off;
+        let tail = &bytes[start + 2..];
+        if tail.len() >= name.len() && tail[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+            return start;
+        }
+        at = start + 2;
+    }
+    html.len()
 }
 
 /// Byte index just past the `>` closing the tag at `start` (quotes respected).
@@ -171,7 +229,7 @@ fn rewrite_tag(
         {
             k += 1;
         }
-        let name = tag[name_start..k].to_ascii_lowercase();
+        let name = &tag[name_start..k];
         while k < b.len() && b[k].is_ascii_whitespace() {
             k += 1;
         }
@@ -196,7 +254,8 @@ fn rewrite_tag(
             (vs, k)
         };
         let value = &tag[vs..ve];
-        let new = if ID_ATTRS.contains(&name.as_str()) {
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let new = if is(ID_ATTRS) {
             Some(
                 value
                     .split_whitespace()
@@ -204,7 +263,7 @@ fn rewrite_tag(
                     .collect::<Vec<_>>()
                     .join(" "),
             )
-        } else if URL_ATTRS.contains(&name.as_str()) {
+        } else if is(URL_ATTRS) {
             rewrite_url(value, page_url, prefix, pages)
         } else {
             None
