@@ -86,6 +86,10 @@ pub fn highlight_uncached(code: &str, lang: &str) -> String {
 pub struct HighlightCache {
     entries: Mutex<HashMap<[u8; 32], String>>,
     used: Mutex<std::collections::HashSet<[u8; 32]>>,
+    /// Entries read from the cache file, and whether any were added since:
+    /// a build that used exactly what it loaded need not write the file.
+    loaded: usize,
+    added: std::sync::atomic::AtomicBool,
 }
 
 const CACHE_MAGIC: &[u8; 8] = b"KRSHL001";
@@ -119,6 +123,7 @@ impl HighlightCache {
             return hit.clone();
         }
         let html = highlight_uncached(code, lang);
+        self.added.store(true, std::sync::atomic::Ordering::Relaxed);
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -129,7 +134,7 @@ impl HighlightCache {
     /// Loads a cache file; a missing or corrupt file gives an empty cache
     /// (the cache is only ever an optimisation).
     pub fn load(path: &Path) -> Self {
-        let cache = Self::new();
+        let mut cache = Self::new();
         let Ok(mut file) = std::fs::File::open(path) else {
             return cache;
         };
@@ -153,6 +158,7 @@ impl HighlightCache {
             map.insert(key, value.to_owned());
             rest = &rest[len..];
         }
+        cache.loaded = map.len();
         *cache.entries.lock().unwrap_or_else(|e| e.into_inner()) = map;
         cache
     }
@@ -162,6 +168,12 @@ impl HighlightCache {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let unchanged = !self.added.load(std::sync::atomic::Ordering::Relaxed)
+            && used.len() == self.loaded
+            && self.loaded > 0;
+        if unchanged && path.is_file() {
+            return Ok(());
+        }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -280,6 +292,37 @@ mod tests {
         let loaded = HighlightCache::load(&path);
         assert_eq!(loaded.entries.lock().unwrap().len(), 1);
         assert_eq!(loaded.highlight("a: 1\n", "yaml"), a);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn cache_file_is_rewritten_only_when_its_content_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hl.bin");
+        let first = HighlightCache::new();
+        first.highlight("a: 1\n", "yaml");
+        first.highlight("b: 2\n", "yaml");
+        first.save(&path).unwrap();
+        // Saving goes through a new file renamed into place: a new inode.
+        use std::os::unix::fs::MetadataExt;
+        let written = std::fs::metadata(&path).unwrap().ino();
+        // The same blocks again: nothing to write.
+        let same = HighlightCache::load(&path);
+        same.highlight("a: 1\n", "yaml");
+        same.highlight("b: 2\n", "yaml");
+        same.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().ino(), written);
+        // One block fewer: the file shrinks to what was used.
+        let fewer = HighlightCache::load(&path);
+        fewer.highlight("a: 1\n", "yaml");
+        fewer.save(&path).unwrap();
+        assert_eq!(HighlightCache::load(&path).loaded, 1);
+        // A new block: written.
+        let more = HighlightCache::load(&path);
+        more.highlight("c: 3\n", "yaml");
+        more.save(&path).unwrap();
+        assert_eq!(HighlightCache::load(&path).loaded, 1);
+        assert!(HighlightCache::load(&path).entries.lock().unwrap().len() == 1);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `kourse build`: config → content → render → write.
 //!
-//! [`render_site`] produces every output file in memory; [`build`] writes
-//! them through a staging folder that replaces the output folder whole.
-//! `serve` uses the same two steps, so a served site and a built one are
+//! [`build`] hands every output file, as it is made, to a staging folder
+//! that replaces the output folder whole; [`render_site`] runs the same
+//! steps into memory, as `serve` does, so a served site and a built one are
 //! identical.
 
 pub mod nav;
@@ -25,6 +25,7 @@ use crate::markdown::links::{relative_url, root_of};
 use crate::markdown::{PageRenderer, Rendered, TocEntry};
 use crate::search::{SearchDocument, SearchOptions, SearchSection, build_index};
 use crate::theme::Theme;
+use output::Sink;
 
 /// Options of one build.
 #[derive(Debug, Clone, Default)]
@@ -61,8 +62,13 @@ pub struct BuildReport {
 }
 
 /// Builds the course and writes it to the output folder.
+///
+/// Pages go to the staging folder as soon as each is rendered and are not
+/// kept: memory holds the pages' Markdown output (print.html and the search
+/// index need all of it), not the site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let start = Instant::now();
+    let mut clock = Stages::start();
     let config = Config::load(&opts.root)?;
     let (out, explicit) = match &opts.dest {
         Some(d) => (d.clone(), true),
@@ -74,25 +80,29 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         .join(&config.build.cache_dir)
         .join("highlight.bin");
     let cache = HighlightCache::load(&cache_path);
-    let site = render_site(opts, &config, &cache)?;
-    let staging = output::Staging::new(&out).map_err(|e| vec![io_error(&out, e)])?;
-    site.files
-        .par_iter()
-        .map(|(rel, bytes)| {
-            staging
-                .write(rel, bytes)
-                .map_err(|e| io_error(&out.join(rel), e))
-        })
-        .collect::<Result<Vec<()>, Diagnostic>>()
-        .map_err(|d| vec![d])?;
-    staging.commit().map_err(|e| vec![io_error(&out, e)])?;
-    // The cache is an optimisation: failing to save it is not a build failure.
+    let inputs = Inputs::load(opts, &config)?;
+    clock.lap("load");
+    let (rendered, diags) = inputs.render_markdown(&cache);
+    clock.lap("markdown, highlighting, manifest checks");
+    // Saved now, whatever the outcome (a failing build still warms the
+    // cache), and dropped: the rest of the build needs the memory more.
+    // The cache is an optimisation: failing to save it is not a failure.
     let _ = cache.save(&cache_path);
+    drop(cache);
+    release_freed_memory();
+    clock.lap("highlight cache saved");
+    let staging = output::Staging::new(&out).map_err(|e| vec![io_error(&out, e)])?;
+    let warnings = publish(
+        opts, &config, &inputs, &rendered, diags, &staging, &mut clock,
+    )?;
+    let files = staging.files();
+    staging.commit().map_err(|e| vec![io_error(&out, e)])?;
+    clock.lap("swap");
     Ok(BuildReport {
         output: out,
-        pages: site.pages,
-        files: site.files.len(),
-        warnings: site.warnings,
+        pages: inputs.course.pages.len(),
+        files,
+        warnings,
         elapsed_ms: start.elapsed().as_millis(),
     })
 }
@@ -143,71 +153,149 @@ pub fn render_site(
     config: &Config,
     cache: &HighlightCache,
 ) -> Result<SiteFiles, Vec<Diagnostic>> {
-    let course = content::load(
-        &opts.root,
-        LoadOptions {
-            drafts: opts.drafts || config.build.drafts,
-        },
-    )?;
-    let theme = Theme::load(&opts.root)?;
-    let tera = theme.tera()?;
-    let mut handler = CourseBlocks::new(&opts.root, config)?;
-    handler.attach_course(&course);
-    render_with(opts, config, cache, &course, &theme, &tera, &handler)
+    let mut clock = Stages::start();
+    let inputs = Inputs::load(opts, config)?;
+    clock.lap("load");
+    let (rendered, diags) = inputs.render_markdown(cache);
+    clock.lap("markdown, highlighting, manifest checks");
+    let sink = output::MemorySink::default();
+    let warnings = publish(opts, config, &inputs, &rendered, diags, &sink, &mut clock)?;
+    Ok(SiteFiles {
+        files: sink.into_files(),
+        warnings,
+        pages: inputs.course.pages.len(),
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_with(
+/// What a build reads before rendering: the pages, the theme and its
+/// compiled templates, and the block handler with its manifest checker.
+struct Inputs {
+    course: Course,
+    theme: Theme,
+    tera: tera::Tera,
+    handler: CourseBlocks,
+}
+
+impl Inputs {
+    fn load(opts: &BuildOptions, config: &Config) -> Result<Inputs, Vec<Diagnostic>> {
+        let course = content::load(
+            &opts.root,
+            LoadOptions {
+                drafts: opts.drafts || config.build.drafts,
+            },
+        )?;
+        let theme = Theme::load(&opts.root)?;
+        let tera = theme.tera()?;
+        let mut handler = CourseBlocks::new(&opts.root, config)?;
+        handler.attach_course(&course);
+        Ok(Inputs {
+            course,
+            theme,
+            tera,
+            handler,
+        })
+    }
+
+    /// Every page's Markdown, in parallel (indexed by page id), and the
+    /// diagnostics so far.
+    fn render_markdown(&self, cache: &HighlightCache) -> (Vec<Rendered>, Vec<Diagnostic>) {
+        let asset_exists = |p: &str| self.theme.assets.contains_key(p);
+        let renderer = PageRenderer {
+            course: &self.course,
+            highlighter: cache,
+            asset_exists: &asset_exists,
+            blocks: &self.handler,
+        };
+        let rendered: Vec<Rendered> = self
+            .course
+            .pages
+            .par_iter()
+            .map(|p| renderer.render(p))
+            .collect();
+        let mut diags = self.course.warnings.clone();
+        for r in &rendered {
+            diags.extend(r.diagnostics.iter().cloned());
+        }
+        (rendered, diags)
+    }
+}
+
+/// Everything after Markdown: templates, print.html, the extra pages and
+/// assets, the search index, each file handed to `sink` as it is made.
+/// Returns the warnings, or every diagnostic if the build fails.
+fn publish(
     opts: &BuildOptions,
     config: &Config,
-    cache: &HighlightCache,
-    course: &Course,
-    theme: &Theme,
-    tera: &tera::Tera,
-    handler: &CourseBlocks,
-) -> Result<SiteFiles, Vec<Diagnostic>> {
-    let mut clock = Stages::start();
-    let mut diags: Vec<Diagnostic> = course.warnings.clone();
-    let asset_exists = |p: &str| theme.assets.contains_key(p);
-    let renderer = PageRenderer {
+    inputs: &Inputs,
+    rendered: &[Rendered],
+    mut diags: Vec<Diagnostic>,
+    sink: &dyn Sink,
+    clock: &mut Stages,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let Inputs {
         course,
-        highlighter: cache,
-        asset_exists: &asset_exists,
-        blocks: handler,
-    };
-    let rendered: Vec<Rendered> = course
-        .pages
-        .par_iter()
-        .map(|p| renderer.render(p))
-        .collect();
-    for r in &rendered {
-        diags.extend(r.diagnostics.iter().cloned());
-    }
-    clock.lap("markdown, highlighting, manifest checks");
-    check_anchors(course, &rendered, &mut diags);
+        theme,
+        tera,
+        handler,
+    } = inputs;
+    check_anchors(course, rendered, &mut diags);
     diags.extend(handler.learn().diagnostics());
     let prereqs = resolve_prerequisites(course, &mut diags);
+    // Once the build is known to fail, pages are still rendered (for their
+    // template errors) but not written.
+    let sink: &dyn Sink = if diags.iter().any(Diagnostic::is_error) {
+        &output::Discard
+    } else {
+        sink
+    };
+    let put = |path: &str, bytes: &[u8]| {
+        sink.put(path, bytes)
+            .map_err(|e| io_error(Path::new(path), e))
+    };
 
     let templating = Templating::new(opts, config, course, theme, tera, prereqs);
-    let pages: Vec<Result<(String, Vec<u8>), Diagnostic>> = course
+    let results: Vec<Result<(), Diagnostic>> = course
         .pages
         .par_iter()
-        .map(|page| templating.page(&rendered, page))
+        .map(|page| {
+            let (url, html) = templating.page(rendered, page)?;
+            put(&url, &html)
+        })
         .collect();
-    let mut files = BTreeMap::new();
-    let mut template_errors = Vec::new();
-    for p in pages {
-        match p {
-            Ok((url, html)) => {
-                files.insert(url, html);
-            }
-            Err(d) => push_template_error(&mut template_errors, d),
+    let mut page_errors = Vec::new();
+    for r in results {
+        if let Err(d) = r {
+            push_template_error(&mut page_errors, d);
         }
     }
-    diags.extend(template_errors);
-    clock.lap("templates");
-    templating.print_edition(&rendered, &mut files, &mut diags);
-    clock.lap("print edition");
+    diags.extend(page_errors);
+    clock.lap("templates (and writing pages)");
+
+    // print.html and the search index both read every page; the index is
+    // built on one thread while print.html takes the others.
+    let (print_diags, search_files) = rayon::join(
+        || {
+            let mut diags = Vec::new();
+            if let Some(doc) = templating.print_document(rendered, &mut diags) {
+                if let Err(e) = sink.put_with(crate::learn::print::PRINT_PAGE, &|w| doc.write_to(w))
+                {
+                    diags.push(io_error(Path::new(crate::learn::print::PRINT_PAGE), e));
+                }
+            }
+            diags
+        },
+        || {
+            if config.search.enable {
+                search_index(course, rendered, config)
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    diags.extend(print_diags);
+    clock.lap("print edition and search index");
+
+    let mut files: BTreeMap<String, Vec<u8>> = search_files.into_iter().collect();
     templating.extras(
         &handler.usages(),
         &handler.version_range(),
@@ -217,14 +305,13 @@ fn render_with(
     for (path, bytes) in handler.published_files() {
         files.insert(path, bytes);
     }
-    clock.lap("extras (examples index, assets)");
-    if config.search.enable {
-        for (path, bytes) in search_index(course, &rendered, config) {
-            files.insert(path, bytes);
-        }
-    }
-    clock.lap("search index");
-    finish(opts, config, files, diags, course.pages.len())
+    let written: Vec<Result<(), Diagnostic>> = files
+        .par_iter()
+        .map(|(path, bytes)| put(path, bytes))
+        .collect();
+    diags.extend(written.into_iter().filter_map(Result::err));
+    clock.lap("writing the other files");
+    decide(opts, config, diags)
 }
 
 /// Stage timings on stderr when `KOURSE_TIMINGS` is set: where a build's
@@ -232,6 +319,7 @@ fn render_with(
 struct Stages {
     on: bool,
     last: Instant,
+    last_cpu: f64,
 }
 
 impl Stages {
@@ -239,15 +327,59 @@ impl Stages {
         Stages {
             on: std::env::var_os("KOURSE_TIMINGS").is_some(),
             last: Instant::now(),
+            last_cpu: cpu_seconds(),
         }
     }
 
     fn lap(&mut self, stage: &str) {
         if self.on {
-            eprintln!("timing: {stage}: {} ms", self.last.elapsed().as_millis());
+            let cpu = cpu_seconds();
+            eprintln!(
+                "timing: {stage}: {} ms (cpu {:.0} ms; resident {} MiB, peak {} MiB)",
+                self.last.elapsed().as_millis(),
+                (cpu - self.last_cpu) * 1000.0,
+                memory_kib("VmRSS:") / 1024,
+                memory_kib("VmHWM:") / 1024
+            );
+            self.last_cpu = cpu;
         }
         self.last = Instant::now();
     }
+}
+
+/// Hands heap memory freed so far back to the system, which glibc
+/// otherwise keeps for reuse: the highlight cache is large, freed in one go
+/// and not needed again, and the rest of a build needs far less.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only works on the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// User and system CPU time of this process so far, all threads: a stage's
+/// cost that a busy machine does not inflate the way it does wall time.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// A memory figure of this process from /proc (0 where there is none).
+fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// Keeps one diagnostic per distinct template error message (a broken
@@ -264,20 +396,27 @@ pub fn finish(
     opts: &BuildOptions,
     config: &Config,
     files: BTreeMap<String, Vec<u8>>,
-    mut diags: Vec<Diagnostic>,
+    diags: Vec<Diagnostic>,
     pages: usize,
 ) -> Result<SiteFiles, Vec<Diagnostic>> {
+    let warnings = decide(opts, config, diags)?;
+    Ok(SiteFiles {
+        files,
+        warnings,
+        pages,
+    })
+}
+
+/// The warnings of a build that succeeds, or all its diagnostics, sorted.
+fn decide(
+    opts: &BuildOptions,
+    config: &Config,
+    mut diags: Vec<Diagnostic>,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     crate::diagnostic::sort(&mut diags);
     let has_errors = diags.iter().any(Diagnostic::is_error)
         || (opts.deny_warnings || config.build.deny_warnings) && !diags.is_empty();
-    if has_errors {
-        return Err(diags);
-    }
-    Ok(SiteFiles {
-        files,
-        warnings: diags,
-        pages,
-    })
+    if has_errors { Err(diags) } else { Ok(diags) }
 }
 
 /// The template step, shared by the full build and `serve`'s incremental
@@ -448,15 +587,25 @@ impl<'a> Templating<'a> {
         files: &mut BTreeMap<String, Vec<u8>>,
         diags: &mut Vec<Diagnostic>,
     ) {
+        if let Some(doc) = self.print_document(rendered, diags) {
+            files.insert(crate::learn::print::PRINT_PAGE.to_owned(), doc.to_bytes());
+        }
+    }
+
+    /// print.html, ready to be written piece by piece.
+    pub fn print_document<'r, R: Borrow<Rendered>>(
+        &'r self,
+        rendered: &'r [R],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<crate::learn::PrintEdition<'r>> {
         crate::learn::print_edition(
             self.tera,
             self.theme,
             &self.site_ctx(),
             self.course,
             rendered,
-            files,
             diags,
-        );
+        )
     }
 
     /// Every output besides the pages, print.html, the example files pages

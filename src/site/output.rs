@@ -3,9 +3,80 @@
 //! build leaves the previous site as it was, and nothing outside the output
 //! folder (and its temporary sibling) is ever written or deleted.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::diagnostic::Diagnostic;
+
+/// Where a build puts its files: the staging folder of `kourse build`, or
+/// memory (`serve`, tests). Files arrive from the rendering threads as soon
+/// as each is made, so a build never holds the whole site.
+pub trait Sink: Sync {
+    /// Stores one file (relative `/` path).
+    fn put(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// Stores one file that `write` produces piece by piece.
+    fn put_with(
+        &self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+}
+
+/// A site in memory.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemorySink {
+    pub fn into_files(self) -> BTreeMap<String, Vec<u8>> {
+        self.files.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn put_with(
+        &self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        write(&mut bytes)?;
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_owned(), bytes);
+        Ok(())
+    }
+}
+
+/// Keeps nothing: where pages go once a build is known to fail (they are
+/// still rendered, for their template errors).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn put_with(
+        &self,
+        _: &str,
+        _: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Marks a folder as kourse output, so an existing folder of the same name
 /// that kourse did not write is never deleted.
@@ -77,6 +148,7 @@ fn canonical_maybe_missing(p: &Path) -> PathBuf {
 pub struct Staging {
     dir: tempfile::TempDir,
     out: PathBuf,
+    files: std::sync::atomic::AtomicUsize,
 }
 
 impl Staging {
@@ -103,6 +175,7 @@ impl Staging {
         Ok(Staging {
             dir,
             out: out.to_path_buf(),
+            files: Default::default(),
         })
     }
 
@@ -112,11 +185,22 @@ impl Staging {
 
     /// Writes one file (relative `/` path), creating its folders.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::write(self.create_parent(rel)?, bytes)
+    }
+
+    /// How many files have been written.
+    pub fn files(&self) -> usize {
+        self.files.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn create_parent(&self, rel: &str) -> std::io::Result<PathBuf> {
+        self.files
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = self.dir.path().join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(path, bytes)
+        Ok(path)
     }
 
     /// Replaces the output folder with the staged one. The old site is moved
@@ -128,6 +212,23 @@ impl Staging {
             let _ = std::fs::remove_dir_all(&staged);
         }
         result
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write(rel, bytes)
+    }
+
+    fn put_with(
+        &self,
+        rel: &str,
+        write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let file = std::fs::File::create(self.create_parent(rel)?)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut w)?;
+        w.flush()
     }
 }
 
