@@ -18,7 +18,7 @@ use pulldown_cmark::{
 use serde::Serialize;
 
 use crate::content::{Course, Page};
-use crate::diagnostic::{Diagnostic, line_col};
+use crate::diagnostic::Diagnostic;
 use crate::highlight::{HighlightCache, escape_html};
 
 /// One entry of a page's table of contents.
@@ -219,7 +219,8 @@ impl<'a> PageRenderer<'a> {
             .collect();
         let mut st = State::new(page);
         let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
-        let pos = |offset: usize| line_col(text, base + offset);
+        let lines = crate::diagnostic::LineIndex::new(text);
+        let pos = |offset: usize| lines.line_col(base + offset);
         let mut i = 0;
         // Close tags to emit at the matching End(BlockQuote).
         let mut quote_closers: Vec<&'static str> = Vec::new();
