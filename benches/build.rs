@@ -113,6 +113,34 @@ fn highlight_floor(root: &Path) -> (u128, usize) {
     (start.elapsed().as_millis(), lines)
 }
 
+/// Writes the files of the site in `site` again, into a fresh folder
+/// beside it, on all cores, right after the build wrote them: what creating
+/// and writing that many files costs on this filesystem, with no rendering.
+fn write_floor(site: &Path) -> (u128, usize) {
+    use rayon::prelude::*;
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = walkdir::WalkDir::new(site)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(site).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    let copy = site.with_file_name("write-floor");
+    let start = Instant::now();
+    files.par_iter().for_each(|(rel, bytes)| {
+        let p = copy.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    });
+    let ms = start.elapsed().as_millis();
+    std::fs::remove_dir_all(&copy).unwrap();
+    (ms, files.len())
+}
+
 fn main() {
     if let Ok(root) = std::env::var("KOURSE_BENCH_CHILD") {
         child(&root);
@@ -134,6 +162,7 @@ fn main() {
         let (floor_ms, code_lines) = highlight_floor(dir.path());
         let (cold_ms, cold_rss) = run_child(dir.path());
         let out_bytes = dir_size(&dir.path().join("public"));
+        let (write_ms, out_files) = write_floor(&dir.path().join("public"));
         std::fs::remove_dir_all(dir.path().join("public")).unwrap();
         let (warm_ms, warm_rss) = run_child(dir.path());
         println!(
@@ -156,9 +185,12 @@ fn main() {
             warm_rss / 1024
         );
         println!(
-            "  output          : {:.1} MB ({:.1} KB/page)",
+            "  output          : {:.1} MB ({:.1} KB/page) in {out_files} files",
             out_bytes as f64 / 1e6,
             out_bytes as f64 / n as f64 / 1e3
+        );
+        println!(
+            "  write floor     : {write_ms:>6} ms (writing those files again, all cores, no rendering)"
         );
         if std::env::var_os("KOURSE_BENCH_KEEP").is_some() {
             println!("  kept in         : {}", dir.keep().display());
