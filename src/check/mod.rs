@@ -319,7 +319,8 @@ impl Checker {
                         notes,
                     });
                 }
-                _ if r.deprecated_in <= newest => {
+                _ if r.deprecated_in.is_some_and(|dep| dep <= newest) => {
+                    let dep = r.deprecated_in.unwrap_or_default();
                     let until = r
                         .removed_in
                         .map_or(String::new(), |x| format!(", removed in {}.{}", x.0, x.1));
@@ -328,7 +329,7 @@ impl Checker {
                         pos: api_pos,
                         message: format!(
                             "{} {} is deprecated since Kubernetes {}.{}{until}; {rep}",
-                            o.api, o.kind, r.deprecated_in.0, r.deprecated_in.1
+                            o.api, o.kind, dep.0, dep.1
                         ),
                         notes,
                     });
