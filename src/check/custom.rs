@@ -3,7 +3,8 @@
 //! Each `*.json` file of a directory is one JSON schema of one kind. Its
 //! apiVersion and kind come from `x-kubernetes-group-version-kind`, from
 //! single-value enums of `properties.apiVersion`/`properties.kind`, or from
-//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`.
+//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`
+//! (kubeconform writes the kind in lower case: such kinds match any case).
 //! Definitions under `$defs`/`definitions` can be referenced with `$ref`.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,15 @@ use serde_json::Value as Json;
 
 use super::bundle::Schemas;
 use crate::diagnostic::Diagnostic;
+
+/// The schema of a custom kind: an exact match, else a kubeconform file
+/// name's lower-case kind.
+pub fn find(s: &Schemas, api: &str, kind: &str) -> Option<u32> {
+    s.by_gvk
+        .get(&(api.to_string(), kind.to_string()))
+        .or_else(|| s.by_gvk.get(&(api.to_string(), kind.to_ascii_lowercase())))
+        .copied()
+}
 
 pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
     let mut defs: Vec<(String, Json)> = Vec::new();
@@ -114,7 +124,8 @@ fn add(
             .unwrap_or("");
         let kind_in_title = json.get("title").and_then(Json::as_str).map(str::to_owned);
         if let Some((kind, version)) = stem.rsplit_once('_') {
-            let kind = kind_in_title.unwrap_or_else(|| kind.to_string());
+            // `find` looks lower-case kinds up case-insensitively.
+            let kind = kind_in_title.unwrap_or_else(|| kind.to_ascii_lowercase());
             found.push((format!("{group}/{version}"), kind));
         }
     }
@@ -132,7 +143,6 @@ fn add(
         return;
     }
     for (api, kind) in found {
-        // kubeconform names files in lower case; kinds are matched case-insensitively below.
         gvks.push((api, kind, name.clone()));
     }
     defs.push((name, json));

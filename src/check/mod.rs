@@ -247,7 +247,7 @@ impl Checker {
         for o in &mut objs {
             let key = (o.api.to_string(), o.kind.to_string());
             o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
-                || self.custom.by_gvk.contains_key(&key);
+                || custom::find(&self.custom, o.api, o.kind).is_some();
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
             objs.par_iter().map(|o| self.check_object(o)).collect()
@@ -376,7 +376,7 @@ impl Checker {
                     None => {}
                 }
             }
-        } else if let Some(&id) = self.custom.by_gvk.get(&key) {
+        } else if let Some(id) = custom::find(&self.custom, o.api, o.kind) {
             validate::validate(&self.custom, id, o.node, &mut findings);
         } else if !removed {
             findings.push(self.unknown_kind(o, api_pos));
