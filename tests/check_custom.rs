@@ -1,4 +1,5 @@
-//! `[kubernetes] schemas = ["dir"]`: JSON schemas of custom kinds, through the `kourse check` binary on temporary courses.
+//! `[kubernetes] schemas = ["dir"]`: JSON schemas and CustomResourceDefinitions
+//! of custom kinds, through the `kourse check` binary on temporary courses.
 
 use std::fs;
 use std::path::Path;
@@ -57,6 +58,50 @@ const SCHEMA: &str = r#"{
     }
   }
 }"#;
+
+/// The same kind as a CustomResourceDefinition, with a second version that is not served.
+const CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: servicemonitors.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  names:
+    kind: ServiceMonitor
+    plural: servicemonitors
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [selector, endpoints]
+            properties:
+              selector:
+                type: object
+                x-kubernetes-preserve-unknown-fields: true
+              endpoints:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    port:
+                      type: string
+                    interval:
+                      type: string
+  - name: v1alpha1
+    served: false
+    storage: false
+    schema:
+      openAPIV3Schema:
+        type: object
+";
 
 struct Run {
     code: i32,
@@ -208,5 +253,58 @@ fn kubeconform_file_names_match_kinds_in_any_case() {
         ["bad.yaml:11:5: error[unknown-field]: unknown field `intervall` in `spec.endpoints[0]`"],
         "{}",
         r.stderr
+    );
+}
+
+#[test]
+fn a_crd_manifest_gives_the_schema_of_each_served_version() {
+    let bad = SERVICE_MONITOR
+        .replace("interval: 30s", "intervall: 30s")
+        .replace("  name: web\n", "  name: web\n  labels: {team: a}\n");
+    let alpha =
+        SERVICE_MONITOR.replace("monitoring.coreos.com/v1", "monitoring.coreos.com/v1alpha1");
+    let d = course(
+        WITH_SCHEMAS,
+        &[
+            ("schemas/crds.yaml", CRD),
+            ("good.yaml", SERVICE_MONITOR),
+            ("bad.yaml", &bad),
+            ("alpha.yaml", &alpha),
+        ],
+    );
+    let r = check(d.path(), &["good.yaml", "bad.yaml", "alpha.yaml"]);
+    // Fields the structural schema does not declare are rejected (not under
+    // x-kubernetes-preserve-unknown-fields); metadata is every object's.
+    assert_eq!(
+        r.headlines,
+        [
+            "alpha.yaml:1:13: warning[no-schema]: no schema for monitoring.coreos.com/v1alpha1 ServiceMonitor",
+            "bad.yaml:12:5: error[unknown-field]: unknown field `intervall` in `spec.endpoints[0]`",
+        ],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_yaml_file_that_is_not_a_crd_is_a_config_error_at_its_place() {
+    let d = course(
+        WITH_SCHEMAS,
+        &[
+            (
+                "schemas/crds.yaml",
+                &format!("{CRD}---\napiVersion: v1\nkind: ConfigMap\n"),
+            ),
+            ("sm.yaml", SERVICE_MONITOR),
+        ],
+    );
+    let r = check(d.path(), &["sm.yaml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.headlines,
+        [
+            "schemas/crds.yaml:42:1: error[config]: a schema directory's YAML files hold apiextensions.k8s.io/v1 CustomResourceDefinitions, not v1 ConfigMap"
+        ]
     );
 }
