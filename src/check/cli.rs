@@ -45,7 +45,11 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
     let deny_warnings = deny_cfg || !args.deny.is_empty();
     let checker = match Checker::new(&opts) {
         Ok(c) => c,
-        Err(diags) => {
+        Err(mut diags) => {
+            // Schema directories are absolute (joined to the root); show them as configured.
+            for d in &mut diags {
+                d.file = diagnostic::display_path(&d.file, &args.root);
+            }
             diagnostic::emit(&diags, args.format);
             return 2;
         }

@@ -3,15 +3,30 @@
 //! Each `*.json` file of a directory is one JSON schema of one kind. Its
 //! apiVersion and kind come from `x-kubernetes-group-version-kind`, from
 //! single-value enums of `properties.apiVersion`/`properties.kind`, or from
-//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`.
+//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`
+//! (kubeconform writes the kind in lower case: such kinds match any case).
 //! Definitions under `$defs`/`definitions` can be referenced with `$ref`.
+//!
+//! Each `*.yaml`/`*.yml` file holds CustomResourceDefinitions
+//! (`apiextensions.k8s.io/v1`), as a cluster would get them: every served
+//! version contributes its `schema.openAPIV3Schema`.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::bundle::Schemas;
+use super::yaml::{self, Node, Value};
 use crate::diagnostic::Diagnostic;
+
+/// The schema of a custom kind: an exact match, else a kubeconform file
+/// name's lower-case kind.
+pub fn find(s: &Schemas, api: &str, kind: &str) -> Option<u32> {
+    s.by_gvk
+        .get(&(api.to_string(), kind.to_string()))
+        .or_else(|| s.by_gvk.get(&(api.to_string(), kind.to_ascii_lowercase())))
+        .copied()
+}
 
 pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
     let mut defs: Vec<(String, Json)> = Vec::new();
@@ -32,19 +47,20 @@ pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
             .filter_map(Result::ok)
         {
             let path = entry.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                continue;
-            }
-            match std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| serde_json::from_str::<Json>(&t).map_err(|e| e.to_string()))
-            {
-                Ok(json) => add(path, json, &mut defs, &mut gvks, &mut errors),
-                Err(e) => errors.push(Diagnostic::error(
-                    "config",
-                    path.to_path_buf(),
-                    format!("bad JSON schema: {e}"),
-                )),
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("json") => match std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| serde_json::from_str::<Json>(&t).map_err(|e| e.to_string()))
+                {
+                    Ok(json) => add(path, json, &mut defs, &mut gvks, &mut errors),
+                    Err(e) => errors.push(Diagnostic::error(
+                        "config",
+                        path.to_path_buf(),
+                        format!("bad JSON schema: {e}"),
+                    )),
+                },
+                Some("yaml" | "yml") => add_crds(path, &mut defs, &mut gvks, &mut errors),
+                _ => {}
             }
         }
     }
@@ -114,7 +130,8 @@ fn add(
             .unwrap_or("");
         let kind_in_title = json.get("title").and_then(Json::as_str).map(str::to_owned);
         if let Some((kind, version)) = stem.rsplit_once('_') {
-            let kind = kind_in_title.unwrap_or_else(|| kind.to_string());
+            // `find` looks lower-case kinds up case-insensitively.
+            let kind = kind_in_title.unwrap_or_else(|| kind.to_ascii_lowercase());
             found.push((format!("{group}/{version}"), kind));
         }
     }
@@ -132,8 +149,161 @@ fn add(
         return;
     }
     for (api, kind) in found {
-        // kubeconform names files in lower case; kinds are matched case-insensitively below.
         gvks.push((api, kind, name.clone()));
     }
     defs.push((name, json));
+}
+
+/// The served versions of the CustomResourceDefinitions of one YAML file.
+fn add_crds(
+    path: &Path,
+    defs: &mut Vec<(String, Json)>,
+    gvks: &mut Vec<(String, String, String)>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(Diagnostic::error(
+                "config",
+                path.to_path_buf(),
+                format!("cannot read: {e}"),
+            ));
+            return;
+        }
+    };
+    let stream = yaml::parse(&text);
+    if let Some(e) = &stream.error {
+        let mut d = Diagnostic::error(
+            "config",
+            path.to_path_buf(),
+            format!("bad CustomResourceDefinition YAML: {}", e.message),
+        );
+        d.line = e.line as usize;
+        d.col = e.col as usize;
+        errors.push(d);
+        return;
+    }
+    let (gvks_before, errors_before) = (gvks.len(), errors.len());
+    for root in stream.docs.iter().filter_map(|d| d.root.as_ref()) {
+        let at = |n: &Node, message: String| {
+            let mut d = Diagnostic::error("config", path.to_path_buf(), message);
+            d.line = n.pos.line as usize;
+            d.col = n.pos.col as usize;
+            d
+        };
+        let api = root.get("apiVersion").and_then(Node::as_str);
+        let kind = root.get("kind").and_then(Node::as_str);
+        if kind != Some("CustomResourceDefinition") || api != Some("apiextensions.k8s.io/v1") {
+            errors.push(at(
+                root,
+                format!(
+                    "a schema directory's YAML files hold apiextensions.k8s.io/v1 CustomResourceDefinitions, not {} {}",
+                    api.unwrap_or("(no apiVersion)"),
+                    kind.unwrap_or("(no kind)")
+                ),
+            ));
+            continue;
+        }
+        let group = root.path(&["spec", "group"]).and_then(Node::as_str);
+        let crd_kind = root.path(&["spec", "names", "kind"]).and_then(Node::as_str);
+        let (Some(group), Some(crd_kind)) = (group, crd_kind) else {
+            errors.push(at(
+                root,
+                "CustomResourceDefinition without spec.group or spec.names.kind".into(),
+            ));
+            continue;
+        };
+        for v in root.path(&["spec", "versions"]).map_or(&[][..], Node::seq) {
+            let Some(version) = v.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            if v.get("served").and_then(Node::as_bool) == Some(false) {
+                continue;
+            }
+            let Some(schema) = v.path(&["schema", "openAPIV3Schema"]) else {
+                errors.push(at(
+                    v,
+                    format!("{group}/{version} {crd_kind} has no schema.openAPIV3Schema"),
+                ));
+                continue;
+            };
+            let mut json = to_json(schema);
+            close(&mut json, true);
+            let name = format!("{}#{group}/{version}/{crd_kind}", path.display());
+            gvks.push((
+                format!("{group}/{version}"),
+                crd_kind.to_string(),
+                name.clone(),
+            ));
+            defs.push((name, json));
+        }
+    }
+    if gvks.len() == gvks_before && errors.len() == errors_before {
+        errors.push(Diagnostic::error(
+            "config",
+            path.to_path_buf(),
+            "no served version of a CustomResourceDefinition in this file",
+        ));
+    }
+}
+
+fn to_json(n: &Node) -> Json {
+    match &n.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.scalar_text().unwrap_or_default(), to_json(v)))
+                .collect::<Map<String, Json>>(),
+        ),
+    }
+}
+
+/// The apiserver rejects fields a CRD's structural schema does not declare
+/// (field validation is strict by default since 1.27), but the schema says so
+/// only by omission: spell it out as `additionalProperties: false`, except
+/// where `x-kubernetes-preserve-unknown-fields` keeps them. The fields every
+/// object has (apiVersion, kind, metadata) are declared at the root and in
+/// embedded resources.
+fn close(json: &mut Json, resource: bool) {
+    let Json::Object(o) = json else {
+        return;
+    };
+    let preserve = o.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true));
+    let embedded = resource || o.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
+    if embedded {
+        let props = o
+            .entry("properties")
+            .or_insert_with(|| Json::Object(Map::new()));
+        if let Json::Object(p) = props {
+            for (field, ty) in [
+                ("apiVersion", "string"),
+                ("kind", "string"),
+                ("metadata", "object"),
+            ] {
+                p.entry(field)
+                    .or_insert_with(|| serde_json::json!({ "type": ty }));
+            }
+        }
+    }
+    if let Some(Json::Object(props)) = o.get_mut("properties") {
+        for p in props.values_mut() {
+            close(p, false);
+        }
+    }
+    if let Some(items) = o.get_mut("items") {
+        close(items, false);
+    }
+    if let Some(extra @ Json::Object(_)) = o.get_mut("additionalProperties") {
+        close(extra, false);
+    }
+    if o.contains_key("properties") && !preserve && !o.contains_key("additionalProperties") {
+        o.insert("additionalProperties".into(), Json::Bool(false));
+    }
 }

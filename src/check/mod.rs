@@ -247,7 +247,7 @@ impl Checker {
         for o in &mut objs {
             let key = (o.api.to_string(), o.kind.to_string());
             o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
-                || self.custom.by_gvk.contains_key(&key);
+                || custom::find(&self.custom, o.api, o.kind).is_some();
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
             objs.par_iter().map(|o| self.check_object(o)).collect()
@@ -319,7 +319,8 @@ impl Checker {
                         notes,
                     });
                 }
-                _ if r.deprecated_in <= newest => {
+                _ if r.deprecated_in.is_some_and(|dep| dep <= newest) => {
+                    let dep = r.deprecated_in.unwrap_or_default();
                     let until = r
                         .removed_in
                         .map_or(String::new(), |x| format!(", removed in {}.{}", x.0, x.1));
@@ -328,7 +329,7 @@ impl Checker {
                         pos: api_pos,
                         message: format!(
                             "{} {} is deprecated since Kubernetes {}.{}{until}; {rep}",
-                            o.api, o.kind, r.deprecated_in.0, r.deprecated_in.1
+                            o.api, o.kind, dep.0, dep.1
                         ),
                         notes,
                     });
@@ -375,7 +376,7 @@ impl Checker {
                     None => {}
                 }
             }
-        } else if let Some(&id) = self.custom.by_gvk.get(&key) {
+        } else if let Some(id) = custom::find(&self.custom, o.api, o.kind) {
             validate::validate(&self.custom, id, o.node, &mut findings);
         } else if !removed {
             findings.push(self.unknown_kind(o, api_pos));
