@@ -146,6 +146,12 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
             i = start + 1;
             continue;
         }
+        // Most tags of a page are highlighting spans with a class and
+        // nothing else: nothing to rewrite.
+        if let Some(len) = class_only_span(&rest.as_bytes()[..rest.len().min(256)]) {
+            i = start + len;
+            continue;
+        }
         let end = tag_end(html, start);
         let tag = &html[start..end];
         let name_len = tag[1..]
@@ -167,6 +173,15 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
     }
     out.push_str(&html[copied..]);
     out
+}
+
+/// The length of the tag at the start of `bytes` if it is exactly
+/// `<span class="…">` (no other attribute, no quote or `>` in the value).
+fn class_only_span(bytes: &[u8]) -> Option<usize> {
+    const OPEN: &[u8] = b"<span class=\"";
+    let rest = bytes.strip_prefix(OPEN)?;
+    let close = rest.iter().position(|&b| b == b'"' || b == b'>')?;
+    (rest[close] == b'"' && rest.get(close + 1) == Some(&b'>')).then_some(OPEN.len() + close + 2)
 }
 
 /// Byte index of the `</name` (any case) that ends a raw text element whose
@@ -335,6 +350,21 @@ pub fn rewrite_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_only_spans_are_recognised_exactly() {
+        assert_eq!(class_only_span(b"<span class=\"hl-a hl-b\">x"), Some(24));
+        assert_eq!(class_only_span(b"<span class=\"a\" id=\"b\">"), None);
+        assert_eq!(class_only_span(b"<span class=\"a>"), None);
+        assert_eq!(class_only_span(b"<span id=\"a\">"), None);
+        assert_eq!(class_only_span(b"<span class=\"unterminated"), None);
+        let pages = HashMap::new();
+        let html = "<span class=\"k\">a</span><span class=\"k\" id=\"x\">b</span>";
+        assert_eq!(
+            rewrite(html, "a.html", "c1", &pages),
+            "<span class=\"k\">a</span><span class=\"k\" id=\"c1-x\">b</span>"
+        );
+    }
 
     #[test]
     fn rewrites_ids_and_links() {

@@ -79,8 +79,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         .root
         .join(&config.build.cache_dir)
         .join("highlight.bin");
-    let cache = HighlightCache::load(&cache_path);
-    let inputs = Inputs::load(opts, &config)?;
+    let (cache, inputs) = rayon::join(
+        || HighlightCache::load(&cache_path),
+        || Inputs::load(opts, &config),
+    );
+    let inputs = inputs?;
     clock.lap("load");
     let (rendered, diags) = inputs.render_markdown(&cache);
     clock.lap("markdown, highlighting, manifest checks");
@@ -177,16 +180,39 @@ struct Inputs {
 }
 
 impl Inputs {
+    /// The three loads are independent and run side by side; their errors
+    /// are reported together.
     fn load(opts: &BuildOptions, config: &Config) -> Result<Inputs, Vec<Diagnostic>> {
-        let course = content::load(
-            &opts.root,
-            LoadOptions {
-                drafts: opts.drafts || config.build.drafts,
+        let ((course, theme), handler) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        content::load(
+                            &opts.root,
+                            LoadOptions {
+                                drafts: opts.drafts || config.build.drafts,
+                            },
+                        )
+                    },
+                    || {
+                        let theme = Theme::load(&opts.root)?;
+                        let tera = theme.tera()?;
+                        Ok::<_, Vec<Diagnostic>>((theme, tera))
+                    },
+                )
             },
-        )?;
-        let theme = Theme::load(&opts.root)?;
-        let tera = theme.tera()?;
-        let mut handler = CourseBlocks::new(&opts.root, config)?;
+            || CourseBlocks::new(&opts.root, config),
+        );
+        let (course, (theme, tera), mut handler) = match (course, theme, handler) {
+            (Ok(c), Ok(t), Ok(h)) => (c, t, h),
+            (c, t, h) => {
+                let mut errors = Vec::new();
+                errors.extend(c.err().unwrap_or_default());
+                errors.extend(t.err().unwrap_or_default());
+                errors.extend(h.err().unwrap_or_default());
+                return Err(errors);
+            }
+        };
         handler.attach_course(&course);
         Ok(Inputs {
             course,
