@@ -410,7 +410,9 @@ impl CourseBlocks {
             .expect_error
             .clone()
             .or_else(|| crate::check::expect::expected_rule(&text).map(|(r, _)| r));
-        let docs = self.checks.field_docs(&text);
+        // One parse for the field docs and the diagram.
+        let parsed = crate::check::yaml::parse(crate::check::yaml::strip_bom(&text));
+        let docs = self.checks.field_docs_in(&parsed);
         let html = crate::manifests::figure(
             place.highlighter,
             &Figure {
@@ -426,7 +428,7 @@ impl CourseBlocks {
                 docs: &docs,
             },
         );
-        let graph = crate::diagram::graph(&text);
+        let graph = crate::diagram::graph_of(&parsed);
         let html = if crate::diagram::worth_drawing(&graph) {
             html + &crate::diagram::render(&graph, &format!("How the objects in {title} connect"))
         } else {
@@ -467,7 +469,8 @@ impl CourseBlocks {
             attrs.expect_error.as_deref(),
         );
         let line_numbers: Vec<usize> = (1..=text.lines().count()).collect();
-        let docs = self.checks.field_docs(text);
+        let parsed = crate::check::yaml::parse(crate::check::yaml::strip_bom(text));
+        let docs = self.checks.field_docs_in(&parsed);
         let kinds = kinds_of(text);
         let html = crate::manifests::figure(
             place.highlighter,
@@ -484,7 +487,7 @@ impl CourseBlocks {
                 docs: &docs,
             },
         );
-        let graph = crate::diagram::graph(text);
+        let graph = crate::diagram::graph_of(&parsed);
         let html = if graph.objects.len() > 1 {
             html + &crate::diagram::render(&graph, "How the objects in this manifest connect")
         } else {

@@ -47,7 +47,11 @@ const WORKLOADS: &[&str] = &[
 
 /// Builds the graph of a YAML text (all its documents; `List` items too).
 pub fn graph(text: &str) -> Graph {
-    let stream = yaml::parse(yaml::strip_bom(text));
+    graph_of(&yaml::parse(yaml::strip_bom(text)))
+}
+
+/// [`graph`] of a text already parsed.
+pub fn graph_of(stream: &yaml::Stream) -> Graph {
     let mut nodes: Vec<&Node> = Vec::new();
     for doc in &stream.docs {
         if let Some(root) = &doc.root {

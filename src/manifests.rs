@@ -59,6 +59,11 @@ impl ManifestChecks {
         self.checker.field_docs(text)
     }
 
+    /// [`ManifestChecks::field_docs`] of a text already parsed.
+    pub fn field_docs_in(&self, stream: &crate::check::yaml::Stream) -> Vec<FieldDoc> {
+        self.checker.field_docs_in(stream)
+    }
+
     /// Diagnostics of all manifests of a page, computed once per page.
     fn page(&self, file: &Path, markdown: &str) -> Arc<Vec<Diagnostic>> {
         once(&self.pages, file, || {

@@ -17,10 +17,15 @@ pub struct FieldDoc {
 }
 
 pub fn field_docs(schemas: Option<&Schemas>, text: &str) -> Vec<FieldDoc> {
+    field_docs_in(schemas, &yaml::parse(text))
+}
+
+/// [`field_docs`] of an already parsed text.
+pub fn field_docs_in(schemas: Option<&Schemas>, stream: &yaml::Stream) -> Vec<FieldDoc> {
     let mut out = Vec::new();
     let Some(s) = schemas else { return out };
-    for doc in yaml::parse(text).docs {
-        let Some(root) = doc.root else { continue };
+    for doc in &stream.docs {
+        let Some(root) = &doc.root else { continue };
         let (Some(api), Some(kind)) = (
             root.get("apiVersion").and_then(Node::as_str),
             root.get("kind").and_then(Node::as_str),
@@ -28,7 +33,7 @@ pub fn field_docs(schemas: Option<&Schemas>, text: &str) -> Vec<FieldDoc> {
             continue;
         };
         if let Some(&id) = s.by_gvk.get(&(api.to_string(), kind.to_string())) {
-            walk(s, id, &root, &mut String::new(), &mut out, 0);
+            walk(s, id, root, &mut String::new(), &mut out, 0);
         }
     }
     out

@@ -509,6 +509,11 @@ impl Checker {
     pub fn field_docs(&self, text: &str) -> Vec<FieldDoc> {
         docs::field_docs(self.schemas.last().copied(), yaml::strip_bom(text))
     }
+
+    /// [`Checker::field_docs`] of a text already parsed (BOM stripped).
+    pub fn field_docs_in(&self, stream: &yaml::Stream) -> Vec<FieldDoc> {
+        docs::field_docs_in(self.schemas.last().copied(), stream)
+    }
 }
 
 /// Builds a diagnostic for a finding of a source, applying its offsets.

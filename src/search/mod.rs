@@ -186,12 +186,30 @@ fn clean_boost(b: f32) -> f32 {
     if b.is_finite() && b > 0.0 { b } else { 0.0 }
 }
 
+/// `s` with runs of whitespace made single spaces, cut to `max` characters
+/// (with `…` when cut). Stops reading at the cut: section texts can be long.
 fn truncate_chars(s: &str, max: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
+    let mut out = String::with_capacity(s.len().min(max * 2));
+    let mut chars = 0;
+    for word in s.split_whitespace() {
+        if chars > 0 {
+            if chars == max {
+                out.push('…');
+                return out;
+            }
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars == max {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
     }
+    out
 }
 
 /// A page's sections; a page without any is one top section.

@@ -437,3 +437,29 @@ fn other_languages_are_stemmed_too() {
     // German stemming puts "dienst" and "dienste" in one group.
     assert_eq!(gi("dienst"), gi("dienste"));
 }
+
+#[test]
+fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
+    let reference = |s: &str, max: usize| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        match s.char_indices().nth(max) {
+            Some((i, _)) => format!("{}…", &s[..i]),
+            None => s,
+        }
+    };
+    for text in [
+        "",
+        "  a  ",
+        "one two\tthree\n four",
+        "héllo wörld ünïcode",
+        "ab cd",
+    ] {
+        for max in 0..12 {
+            assert_eq!(
+                truncate_chars(text, max),
+                reference(text, max),
+                "{text:?} {max}"
+            );
+        }
+    }
+}
