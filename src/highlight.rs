@@ -75,7 +75,66 @@ pub fn highlight_uncached(code: &str, lang: &str) -> String {
             return escape_html(code);
         }
     }
-    generator.finalize()
+    keep_styled_classes(&generator.finalize())
+}
+
+/// The class names the stylesheet uses. syntect gives each span every
+/// scope atom (`hl-string hl-unquoted hl-plain hl-out hl-yaml`); atoms no
+/// rule of either theme names cannot change how a span looks, and they were
+/// half of a page's bytes.
+fn styled_classes() -> &'static std::collections::HashSet<String> {
+    static CLASSES: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    CLASSES.get_or_init(|| {
+        let css = stylesheet();
+        let mut out = std::collections::HashSet::new();
+        let mut rest = css.as_str();
+        while let Some(at) = rest.find(".hl-") {
+            let name = &rest[at + 1..];
+            let len = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(name.len());
+            out.insert(name[..len].to_owned());
+            rest = &name[len..];
+        }
+        out
+    })
+}
+
+/// Rewrites the `<span class="…">` tags of syntect's output to the classes
+/// the stylesheet uses; a span left with none keeps no attribute.
+fn keep_styled_classes(html: &str) -> String {
+    const OPEN: &str = "<span class=\"";
+    let styled = styled_classes();
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let Some(end) = after.find('"') else {
+            // Not syntect's shape: leave the rest as it is.
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let mut kept = after[..end]
+            .split(' ')
+            .filter(|c| styled.contains(*c))
+            .peekable();
+        if kept.peek().is_none() {
+            out.push_str("<span");
+        } else {
+            out.push_str(OPEN);
+            for (i, class) in kept.enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(class);
+            }
+            out.push('"');
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Highlighting results keyed by a hash of language and code.
@@ -92,7 +151,7 @@ pub struct HighlightCache {
     added: std::sync::atomic::AtomicBool,
 }
 
-const CACHE_MAGIC: &[u8; 8] = b"KRSHL001";
+const CACHE_MAGIC: &[u8; 8] = b"KRSHL002";
 
 impl HighlightCache {
     pub fn new() -> Self {
@@ -272,6 +331,29 @@ mod tests {
         let html = highlight_uncached("kind: Pod\n", "yaml");
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(html.contains("Pod"));
+    }
+
+    #[test]
+    fn spans_keep_only_the_classes_the_stylesheet_uses() {
+        let html = highlight_uncached("kind: Pod # a comment\n", "yaml");
+        let styled = styled_classes();
+        assert!(styled.contains("hl-comment") && !styled.contains("hl-yaml"));
+        let mut classes = Vec::new();
+        let mut rest = html.as_str();
+        while let Some(at) = rest.find("class=\"") {
+            let value = &rest[at + 7..];
+            let end = value.find('"').unwrap();
+            classes.extend(value[..end].split(' ').map(str::to_owned));
+            rest = &value[end..];
+        }
+        assert!(classes.iter().any(|c| c == "hl-comment"), "{html}");
+        assert!(classes.iter().all(|c| styled.contains(c)), "{html}");
+        assert_eq!(
+            keep_styled_classes(
+                "<span class=\"hl-yaml\">a</span><span class=\"hl-comment hl-yaml\">b</span>"
+            ),
+            "<span>a</span><span class=\"hl-comment\">b</span>"
+        );
     }
 
     #[test]
