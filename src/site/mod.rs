@@ -101,9 +101,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let files = staging.files();
     staging.commit().map_err(|e| vec![io_error(&out, e)])?;
     clock.lap("swap");
+    let pages = inputs.course.pages.len();
+    // Freeing a course's worth of small allocations takes a while and
+    // nobody waits for it: the site is already in place.
+    std::thread::spawn(move || drop((inputs, rendered)));
     Ok(BuildReport {
         output: out,
-        pages: inputs.course.pages.len(),
+        pages,
         files,
         warnings,
         elapsed_ms: start.elapsed().as_millis(),
@@ -298,8 +302,8 @@ fn publish(
     clock.lap("templates (and writing pages)");
 
     // print.html and the search index both read every page; the index is
-    // built on one thread while print.html takes the others.
-    let (print_diags, search_files) = rayon::join(
+    // built (and written) on one thread while print.html takes the others.
+    let (print_diags, search_diags) = rayon::join(
         || {
             let mut diags = Vec::new();
             if let Some(doc) = templating.print_document(rendered, &mut diags) {
@@ -311,17 +315,20 @@ fn publish(
             diags
         },
         || {
-            if config.search.enable {
-                search_index(course, rendered, config)
-            } else {
-                Vec::new()
+            if !config.search.enable {
+                return Vec::new();
             }
+            search_index(course, rendered, config)
+                .into_iter()
+                .filter_map(|(path, bytes)| put(&path, &bytes).err())
+                .collect::<Vec<_>>()
         },
     );
     diags.extend(print_diags);
+    diags.extend(search_diags);
     clock.lap("print edition and search index");
 
-    let mut files: BTreeMap<String, Vec<u8>> = search_files.into_iter().collect();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     templating.extras(
         &handler.usages(),
         &handler.version_range(),
