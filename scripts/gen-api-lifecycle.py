@@ -4,12 +4,15 @@
 Sources, most authoritative first:
 
 a. --k8s-api DIR (optional): checkouts of kubernetes/api (and optionally
-   apiextensions-apiserver, kube-aggregator). Every
-   zz_generated.prerelease-lifecycle.go gives, per type, the release that
-   introduced, deprecated and removed it and its replacement; types.go files
-   without one give the same through `+k8s:prerelease-lifecycle-gen:` tags
-   (upstream's defaults apply: deprecated = introduced + 3 minors, removed =
-   deprecated + 3 minors).
+   apiextensions-apiserver, kube-aggregator), or any tree of Go API packages
+   in that layout. Every zz_generated.prerelease-lifecycle.go gives, per
+   type, the release that introduced, deprecated and removed it and its
+   replacement; types.go files without one give the same through
+   `+k8s:prerelease-lifecycle-gen:` tags (upstream's defaults apply:
+   deprecated = introduced + 3 minors, removed = deprecated + 3 minors). The
+   header names a git checkout's commit; a tree that is not one names its
+   origin in a SOURCE file at its root (first line: what it is; then one
+   `<package dir> <commit>` line per package).
 b. PyPI kubernetes-validate (PACKAGES, pinned): per Kubernetes minor, the
    `x-kubernetes-group-version-kind` of every definition. A kind no longer in
    a later minor was removed in the first minor without it; descriptions give
@@ -17,12 +20,15 @@ b. PyPI kubernetes-validate (PACKAGES, pinned): per Kubernetes minor, the
 c. scripts/api-lifecycle-guide.toml: facts kept by hand from the Kubernetes
    Deprecated API Migration Guide, and the migration notes.
 
-Per field: removed_in a > c > b, where b only bounds c (b is built with every
+Per field: removed_in a > c > b, where b bounds a and c (b is built with every
 API enabled, so it keeps a type until its code is deleted, later than the
-release that stopped serving it by default; a guide date later than b's is
-rejected with a warning); deprecated_in a > b > c; replacement a > b's
-"deprecated by" > c > b's guess (the same kind served in the newest minor).
-Each row records which source gave deprecated_in and removed_in.
+release that stopped serving it by default; an a or guide date later than
+b's is rejected with a warning, and so is an a date for a type b still has
+in its newest minor); deprecated_in a > b > c; replacement a (followed while
+it names a retired version) > b's "deprecated by" > c > b's guess (the same
+kind served in the newest minor, more stable). Each row records which source
+gave deprecated_in and removed_in; where the guide disagrees with a, a
+warning says so.
 
 Usage: scripts/gen-api-lifecycle.py [--k8s-api DIR ...] [--packages-dir DIR] [--check]
   --packages-dir DIR  read the pinned packages from DIR (downloading the
@@ -199,26 +205,67 @@ def read_k8s_api(roots):
                     continue
                 rep = f.get("replacement")
                 out[(api, kind)] = {
+                    "introduced": f.get("introduced"),
                     "deprecated_in": f.get("deprecated"),
                     "removed_in": f.get("removed"),
                     "replacement": api_version(rep[0], rep[1]) if rep else None,
+                    "replacement_kind": rep[2] if rep else None,
                 }
     return out
 
 
-def describe_roots(roots):
-    parts = []
+def lifecycle_files(roots):
+    """(relative path, bytes) of every lifecycle file read_k8s_api reads, sorted."""
+    out = []
     for root in roots:
-        head = os.path.join(root, ".git", "HEAD")
-        commit = "no git commit"
-        if os.path.exists(head):
-            ref = open(head).read().strip()
-            if ref.startswith("ref: "):
-                ref_path = os.path.join(root, ".git", ref[5:])
-                ref = open(ref_path).read().strip() if os.path.exists(ref_path) else ref
-            commit = "commit " + ref
-        parts.append(f"{os.path.basename(os.path.normpath(root))} ({commit})")
-    return ", ".join(parts) if parts else "none given"
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in (".git", "vendor", "testdata"))
+            if not re.fullmatch(r"v\d+((alpha|beta)\d+)?", os.path.basename(dirpath)):
+                continue
+            for name in ("zz_generated.prerelease-lifecycle.go", "types.go"):
+                if name in filenames:
+                    path = os.path.join(dirpath, name)
+                    out.append((os.path.relpath(path, root), open(path, "rb").read()))
+                    break
+    return sorted(out)
+
+
+def describe_roots(roots):
+    """Header lines for the --k8s-api roots: what each is (its SOURCE file's
+    first line, else its name and git commit), the count and sha256 of the
+    lifecycle files read, and the per-package commits a SOURCE file lists.
+
+    A temporary directory's path says nothing about where the files came
+    from, so a root that is neither a git checkout nor has a SOURCE file is
+    named only by its base name.
+    """
+    if not roots:
+        return ["source k8s-api: none given"]
+    lines = []
+    for root in roots:
+        source = os.path.join(root, "SOURCE")
+        listed = []
+        if os.path.exists(source):
+            entries = [l.strip() for l in open(source, encoding="utf-8") if l.strip()]
+            what = entries[0]
+            listed = [e.split() for e in entries[1:]]
+        else:
+            head = os.path.join(root, ".git", "HEAD")
+            commit = "no git commit"
+            if os.path.exists(head):
+                ref = open(head).read().strip()
+                if ref.startswith("ref: "):
+                    ref_path = os.path.join(root, ".git", ref[5:])
+                    ref = open(ref_path).read().strip() if os.path.exists(ref_path) else ref
+                commit = "commit " + ref
+            what = f"{os.path.basename(os.path.normpath(root))} ({commit})"
+        files = lifecycle_files([root])
+        digest = hashlib.sha256()
+        for rel, data in files:
+            digest.update(rel.encode() + b"\0" + data + b"\0")
+        lines.append(f"source {SRC_API}: {what}; {len(files)} lifecycle files, sha256 {digest.hexdigest()}")
+        lines += [f"source {SRC_API} package: {pkg} @ {commit}" for pkg, commit in listed]
+    return lines
 
 
 # --- b. kubernetes-validate schemas ----------------------------------------------
@@ -309,6 +356,32 @@ def read_packages(paths):
     return sorted(per_minor), kinds
 
 
+def newest_served(minors, kinds):
+    """{kind: [apiVersions serving it in the newest minor]}."""
+    out = {}
+    for (api, kind), k in kinds.items():
+        if minors[-1] in k["served"]:
+            out.setdefault(kind, []).append(api)
+    return out
+
+
+def more_stable_replacement(api, kind, in_newest):
+    """The most stable apiVersion of the same group (else the only one) that
+    serves the kind in the newest minor and is more stable than api.
+
+    >>> more_stable_replacement("x/v1beta1", "W", {"W": ["x/v1beta1", "x/v1", "y/v1"]})
+    'x/v1'
+    >>> more_stable_replacement("x/v1", "W", {"W": ["x/v1beta1", "x/v1"]}) is None
+    True
+    """
+    candidates = sorted((c for c in in_newest.get(kind, []) if stability(c) < stability(api)), key=stability)
+    group = api.rsplit("/", 1)[0] if "/" in api else ""
+    same = [c for c in candidates if (c.rsplit("/", 1)[0] if "/" in c else "") == group]
+    if same:
+        return same[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def resolve_group(short, groups):
     """Descriptions write `networking/v1` for networking.k8s.io/v1."""
     if short in groups:
@@ -395,10 +468,36 @@ def wildcard_covers(guide_row, row):
     """A guide row for kind `*` speaks for the kinds of its apiVersion that
     existed before it was removed, not for kinds added to it later
     (admissionregistration.k8s.io/v1beta1 came back for ValidatingAdmissionPolicy)."""
-    return not guide_row.get("removed_in") or row.get("introduced", (0, 0)) < guide_row["removed_in"]
+    return not guide_row.get("removed_in") or (row.get("introduced") or (0, 0)) < guide_row["removed_in"]
 
 
-def merge(api_rows, pkg_rows, guide_rows, warn):
+def follow_replacement(key, merged, api_rows):
+    """a's replacement, followed while it names an apiVersion that is itself
+    retired (autoscaling/v2beta1 names v2beta2, removed in 1.26: use v2).
+    "" when the chain ends at a retired version without a replacement."""
+    a = api_rows[key]
+    api, kind = a["replacement"], a.get("replacement_kind") or key[1]
+    if kind.endswith("List") and not key[1].endswith("List"):
+        kind = kind[:-4]  # upstream tags some kinds with their List's replacement
+    seen = {key}
+    while (api, kind) in merged and merged[(api, kind)]["removed"] and (api, kind) not in seen:
+        seen.add((api, kind))
+        row = merged[(api, kind)]
+        nxt = api_rows.get((api, kind), {})
+        if nxt.get("replacement"):
+            api, kind = nxt["replacement"], nxt.get("replacement_kind") or kind
+        elif row["replacement"]:
+            api = row["replacement"]
+        else:
+            return ""
+    return api
+
+
+def merge(api_rows, pkg_rows, guide_rows, warn, in_newest=None):
+    """Rows (api, kind, deprecated, removed, replacement, dep_src, rem_src, changes).
+    in_newest: {kind: [apiVersions]} the newest minor of b serves (none: unknown)."""
+    in_newest = in_newest or {}
+    newest = getattr(in_newest, "minor", None)
     keys = set(api_rows) | set(pkg_rows) | {k for k in guide_rows if k[1] != "*"}
     for (api, kind), g in guide_rows.items():
         if kind != "*":
@@ -409,7 +508,7 @@ def merge(api_rows, pkg_rows, guide_rows, warn):
                    if k[0] == api and wildcard_covers(g, pkg_rows.get(k) or api_rows.get(k))]
         if not covered:
             keys.add((api, kind))
-    out = []
+    merged = {}
     for key in sorted(keys):
         a = api_rows.get(key, {})
         b = pkg_rows.get(key, {}) if key[1] != "*" else {}
@@ -417,20 +516,33 @@ def merge(api_rows, pkg_rows, guide_rows, warn):
         wildcard = guide_rows.get((key[0], "*"))
         if not c and wildcard and key[1] != "*" and wildcard_covers(wildcard, b or a):
             c = wildcard
+        a_removed = a.get("removed_in")
+        if a_removed and b.get("removed_in") and b["removed_in"] < a_removed:
+            warn(f"{key}: {SRC_API} says removed in {fmt(a_removed)}, the schemas have it gone from {fmt(b['removed_in'])}")
+            a_removed = None
+        elif a_removed and newest and a_removed <= newest and key[0] in in_newest.get(key[1], []):
+            warn(f"{key}: {SRC_API} says removed in {fmt(a_removed)}, the newest schemas still serve it")
+            a_removed = None
+        if key[1] != "*" and c:
+            for field, name in (("deprecated_in", "deprecated"), ("removed_in", "removed")):
+                if a.get(field) and c.get(field) and a[field] != c[field]:
+                    warn(f"{key}: {SRC_API} says {name} in {fmt(a[field])}, the guide says {fmt(c[field])}")
         removed, removed_src = None, "-"
-        if a.get("removed_in"):
-            removed, removed_src = a["removed_in"], SRC_API
+        if a_removed:
+            removed, removed_src = a_removed, SRC_API
         elif c.get("removed_in") and (not b.get("removed_in") or c["removed_in"] <= b["removed_in"]):
             removed, removed_src = c["removed_in"], SRC_GUIDE
         elif b.get("removed_in"):
             removed, removed_src = b["removed_in"], SRC_PKG
             if c.get("removed_in"):
-                warn(f"{key}: the guide says removed in {c['removed_in']}, the schemas have it until {b['removed_in']}")
+                warn(f"{key}: the guide says removed in {fmt(c['removed_in'])}, the schemas have it until {fmt(b['removed_in'])}")
         deprecated, deprecated_src = None, "-"
         for src, row in ((SRC_API, a), (SRC_PKG, b), (SRC_GUIDE, c)):
             if row.get("deprecated_in"):
                 deprecated, deprecated_src = row["deprecated_in"], src
                 break
+        if deprecated and removed and deprecated > removed:
+            deprecated, deprecated_src = None, "-"  # a planned deprecation the removal overtook
         if deprecated is None and removed is None:
             continue
         if "replacement" in a and a["replacement"] is not None:
@@ -440,12 +552,28 @@ def merge(api_rows, pkg_rows, guide_rows, warn):
         elif c.get("replacement") is not None:
             replacement = c["replacement"]
         else:
-            replacement = b.get("replacement_guess") or ""
-        if c.get("replacement") and replacement != c["replacement"]:
-            warn(f"{key}: replacement {replacement}, the guide says {c['replacement']}")
-        out.append((key[0], key[1], deprecated, removed, replacement,
-                    deprecated_src, removed_src, c.get("changes", [])))
+            replacement = b.get("replacement_guess") or (
+                more_stable_replacement(key[0], key[1], in_newest) if key[1] != "*" else None) or ""
+        merged[key] = {"deprecated": deprecated, "removed": removed, "replacement": replacement,
+                       "dep_src": deprecated_src, "rem_src": removed_src, "changes": c.get("changes", []),
+                       "guide": c if c is guide_rows.get(key) else None}
+    out = []
+    for key, m in merged.items():
+        if api_rows.get(key, {}).get("replacement"):
+            m["replacement"] = follow_replacement(key, merged, api_rows)
+        g = m["guide"]
+        if g and g.get("replacement") is not None and m["replacement"] != g["replacement"]:
+            warn(f"{key}: replacement {m['replacement'] or '-'}, the guide says {g['replacement'] or '-'}")
+        out.append((key[0], key[1], m["deprecated"], m["removed"], m["replacement"],
+                    m["dep_src"], m["rem_src"], m["changes"]))
     return out
+
+
+class Served(dict):
+    """newest_served's mapping, with the minor it describes."""
+    def __init__(self, mapping, minor):
+        super().__init__(mapping)
+        self.minor = minor
 
 
 def fmt(v):
@@ -479,12 +607,11 @@ def build(args, api_rows, paths, warn):
     minors, kinds = read_packages(paths)
     pkg_rows = package_rows(minors, kinds)
     guide_rows = read_guide(GUIDE)
-    rows = merge(api_rows, pkg_rows, guide_rows, warn)
+    rows = merge(api_rows, pkg_rows, guide_rows, warn, Served(newest_served(minors, kinds), minors[-1]))
     header = [
         "Removed and deprecated Kubernetes apiVersions. Generated by scripts/gen-api-lifecycle.py: do not edit;",
         "edit scripts/api-lifecycle-guide.toml and rerun it (see src/check/data/README.md).",
-        f"source {SRC_API}: {describe_roots(args.k8s_api)}",
-    ]
+    ] + describe_roots(args.k8s_api)
     for path in paths:
         ms = sorted(archive_definitions_minors(path))
         header.append(f"source {SRC_PKG}: {os.path.basename(path)} sha256 {sha256(path)} "
@@ -510,10 +637,13 @@ def self_test():
     failures, _ = doctest.testmod()
     rows = read_k8s_api([FIXTURE])
     expected = {
-        ("apps/v1beta1", "Deployment"): {"deprecated_in": (1, 9), "removed_in": (1, 16), "replacement": "apps/v1"},
-        ("apps/v1beta1", "StatefulSet"): {"deprecated_in": (1, 9), "removed_in": (1, 12), "replacement": None},
-        ("widgets.example.com/v1beta1", "Widget"): {"deprecated_in": (1, 20), "removed_in": (1, 23),
-                                                    "replacement": "widgets.example.com/v1"},
+        ("apps/v1beta1", "Deployment"): {"introduced": (1, 6), "deprecated_in": (1, 9), "removed_in": (1, 16),
+                                         "replacement": "apps/v1", "replacement_kind": "Deployment"},
+        ("apps/v1beta1", "StatefulSet"): {"introduced": None, "deprecated_in": (1, 9), "removed_in": (1, 12),
+                                          "replacement": None, "replacement_kind": None},
+        ("widgets.example.com/v1beta1", "Widget"): {"introduced": (1, 17), "deprecated_in": (1, 20),
+                                                    "removed_in": (1, 23), "replacement": "widgets.example.com/v1",
+                                                    "replacement_kind": "Widget"},
     }
     if rows != expected:
         print(f"read_k8s_api({FIXTURE}):\n  got      {rows}\n  expected {expected}", file=sys.stderr)
@@ -528,6 +658,23 @@ def self_test():
              SRC_API, SRC_API, [])]
     if merged != want:
         print(f"merge: got {merged}, expected {want}", file=sys.stderr)
+        failures += 1
+    # A replacement that is itself retired is followed; b bounds a's removal; the guide disagreeing with a warns.
+    warnings = []
+    x = lambda dep, rem, rep: {"introduced": None, "deprecated_in": dep, "removed_in": rem,
+                               "replacement": rep, "replacement_kind": "W" if rep else None}
+    merged = merge({("x/v1beta1", "W"): x((1, 20), (1, 23), "x/v1beta2"),
+                    ("x/v1beta2", "W"): x((1, 23), (1, 26), "x/v1"),
+                    ("x/v1alpha1", "W"): x((1, 21), (1, 30), None)},
+                   {("x/v1alpha1", "W"): {"removed_in": (1, 25), "deprecated_in": None}},
+                   {("x/v1beta1", "W"): {"deprecated_in": (1, 19), "removed_in": (1, 23),
+                                         "replacement": "x/v1", "changes": []}},
+                   warnings.append, Served({"W": ["x/v1"]}, (1, 37)))
+    want = [("x/v1alpha1", "W", (1, 21), (1, 25), "x/v1", SRC_API, SRC_PKG, []),
+            ("x/v1beta1", "W", (1, 20), (1, 23), "x/v1", SRC_API, SRC_API, []),
+            ("x/v1beta2", "W", (1, 23), (1, 26), "x/v1", SRC_API, SRC_API, [])]
+    if merged != want or len(warnings) != 2:
+        print(f"merge (chains, bounds): got {merged} {warnings}, expected {want} and 2 warnings", file=sys.stderr)
         failures += 1
     print(f"self-test: {'ok' if not failures else f'{failures} failed'}", file=sys.stderr)
     return failures

@@ -56,28 +56,31 @@ fn row(api: &str, kind: &str) -> &'static Retired {
 }
 
 /// (apiVersion, kind, deprecated_in, removed_in, replacement): the retirements
-/// the hand-written table had, which the generated one must keep.
+/// the hand-written table had, which the generated one must keep. Where
+/// upstream's prerelease-lifecycle files date a deprecation differently, theirs
+/// is kept: extensions/v1beta1 and apps/v1beta1 workloads in 1.8 (not 1.9),
+/// events.k8s.io/v1beta1 Event in 1.22 (not 1.19).
 type Minor = Option<(u32, u32)>;
 
 const KNOWN: &[(&str, &str, Minor, Minor, &str)] = &[
     (
         "extensions/v1beta1",
         "Deployment",
-        Some((1, 9)),
+        Some((1, 8)),
         Some((1, 16)),
         "apps/v1",
     ),
     (
         "extensions/v1beta1",
         "DaemonSet",
-        Some((1, 9)),
+        Some((1, 8)),
         Some((1, 16)),
         "apps/v1",
     ),
     (
         "extensions/v1beta1",
         "ReplicaSet",
-        Some((1, 9)),
+        Some((1, 8)),
         Some((1, 16)),
         "apps/v1",
     ),
@@ -98,14 +101,14 @@ const KNOWN: &[(&str, &str, Minor, Minor, &str)] = &[
     (
         "apps/v1beta1",
         "Deployment",
-        Some((1, 9)),
+        Some((1, 8)),
         Some((1, 16)),
         "apps/v1",
     ),
     (
         "apps/v1beta1",
         "StatefulSet",
-        Some((1, 9)),
+        Some((1, 8)),
         Some((1, 16)),
         "apps/v1",
     ),
@@ -266,7 +269,7 @@ const KNOWN: &[(&str, &str, Minor, Minor, &str)] = &[
     (
         "events.k8s.io/v1beta1",
         "Event",
-        Some((1, 19)),
+        Some((1, 22)),
         Some((1, 25)),
         "events.k8s.io/v1",
     ),
@@ -428,10 +431,37 @@ fn adds_the_removals_the_schemas_show() {
         (r.removed_in, r.replacement),
         (Some((1, 34)), "admissionregistration.k8s.io/v1")
     );
-    // The guide dates the 1.16 removals: the schemas keep those types until 1.17.
+    // Upstream's lifecycle files date the 1.16 removals (the schemas keep
+    // those types until 1.17); where they say nothing, the guide does.
     assert_eq!(
         row("extensions/v1beta1", "Deployment").removed_source,
+        "k8s-api"
+    );
+    assert_eq!(
+        row("extensions/v1beta1", "PodSecurityPolicy").removed_source,
         "guide"
+    );
+}
+
+#[test]
+fn upstream_lifecycle_files_date_the_beta_apis() {
+    let r = row("autoscaling/v2beta1", "HorizontalPodAutoscaler");
+    // Upstream names v2beta2, itself removed in 1.26: the table follows it to v2.
+    assert_eq!(
+        (r.removed_in, r.replacement, r.removed_source),
+        (Some((1, 25)), "autoscaling/v2", "k8s-api")
+    );
+    // A removal upstream still plans is bounded by the schemas that no longer have it.
+    let r = row("networking.k8s.io/v1alpha1", "IPAddress");
+    assert_eq!(
+        (r.deprecated_source, r.removed_in, r.removed_source),
+        ("k8s-api", Some((1, 31)), "kubernetes-validate")
+    );
+    // Still served, but deprecated by upstream's schedule.
+    let r = row("resource.k8s.io/v1beta1", "ResourceClaim");
+    assert_eq!(
+        (r.deprecated_in, r.removed_in, r.replacement),
+        (Some((1, 35)), Some((1, 38)), "resource.k8s.io/v1")
     );
 }
 
@@ -439,16 +469,19 @@ fn adds_the_removals_the_schemas_show() {
 fn a_kind_added_to_a_retired_apiversion_later_is_not_retired() {
     // admissionregistration.k8s.io/v1beta1 lost its webhooks in 1.22 and came
     // back in 1.34 for MutatingAdmissionPolicy; the hand-written table's
-    // wildcard row called it removed in 1.22.
-    assert!(
-        lookup(
-            "admissionregistration.k8s.io/v1beta1",
-            "MutatingAdmissionPolicy"
-        )
-        .is_none()
+    // wildcard row called it removed in 1.22. Upstream's lifecycle file gives
+    // it a row of its own: deprecated in 1.37, removed in 1.40.
+    let r = row(
+        "admissionregistration.k8s.io/v1beta1",
+        "MutatingAdmissionPolicy",
     );
+    assert_eq!(
+        (r.deprecated_in, r.removed_in, r.removed_source),
+        (Some((1, 37)), Some((1, 40)), "k8s-api")
+    );
+    assert!(r.changes.is_empty(), "the webhook notes are not its own");
     let d = check(
-        &["1.34", "1.37"],
+        &["1.34", "1.36"],
         "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: MutatingAdmissionPolicy\nmetadata:\n  name: p\nspec: {}\n",
     );
     assert!(
@@ -456,6 +489,16 @@ fn a_kind_added_to_a_retired_apiversion_later_is_not_retired() {
             .any(|d| d.rule == "removed-api" || d.rule == "deprecated-api"),
         "{d:#?}"
     );
+    let d = check(
+        &["1.37"],
+        "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: MutatingAdmissionPolicy\nmetadata:\n  name: p\nspec: {}\n",
+    );
+    let rules: Vec<&str> = d
+        .iter()
+        .map(|d| d.rule.as_str())
+        .filter(|r| r.ends_with("-api"))
+        .collect();
+    assert_eq!(rules, ["deprecated-api"], "{d:#?}");
 }
 
 fn check(versions: &[&str], text: &str) -> Vec<Diagnostic> {
