@@ -2,13 +2,11 @@
 //! a folder, a page). Warnings by default, since the other object may live
 //! elsewhere in the cluster; a course promotes them in book.toml.
 
-use std::path::Path;
-
-use super::Obj;
 use super::rules::apiserver::selector_matches;
 use super::rules::{containers, pod_spec, pod_template};
 use super::validate::Finding;
 use super::yaml::{Node, Pos, Value};
+use super::{Obj, Source};
 
 fn finding(rule: &'static str, pos: Pos, message: String, notes: Vec<String>) -> Finding {
     Finding {
@@ -26,8 +24,16 @@ fn same_ns(a: &Obj, b: &Obj) -> bool {
     }
 }
 
-fn loc(paths: &[&Path], o: &Obj, pos: Pos) -> String {
-    format!("{}:{}:{}", paths[o.src].display(), pos.line, pos.col)
+/// `file:line:col` of a node of `o`, with its source's offsets applied (as
+/// diagnostics get them), so a note points into the Markdown page a block is in.
+fn loc(sources: &[Source], o: &Obj, pos: Pos) -> String {
+    let s = &sources[o.src];
+    format!(
+        "{}:{}:{}",
+        s.path.display(),
+        pos.line as usize + s.line_offset,
+        pos.col as usize + s.col_offset
+    )
 }
 
 /// Pod-bearing objects: (object index, template labels, pod spec).
@@ -51,7 +57,7 @@ fn defined(objs: &[Obj], me: &Obj, kind: &str, name: &str) -> bool {
         .any(|o| o.kind == kind && o.name == Some(name) && same_ns(o, me))
 }
 
-pub fn check(objs: &[Obj], paths: &[&Path]) -> Vec<(usize, Finding)> {
+pub fn check(objs: &[Obj], sources: &[Source]) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     let pods = workloads(objs);
     for (i, o) in objs.iter().enumerate() {
@@ -59,8 +65,8 @@ pub fn check(objs: &[Obj], paths: &[&Path]) -> Vec<(usize, Finding)> {
             continue;
         }
         match o.kind {
-            "Service" => service(i, o, objs, &pods, paths, &mut out),
-            "Ingress" => ingress(i, o, objs, paths, &mut out),
+            "Service" => service(i, o, objs, &pods, sources, &mut out),
+            "Ingress" => ingress(i, o, objs, sources, &mut out),
             "HorizontalPodAutoscaler" => {
                 if let Some(r) = o.node.path(&["spec", "scaleTargetRef"])
                     && let (Some(k), Some(n)) =
@@ -113,7 +119,7 @@ pub fn check(objs: &[Obj], paths: &[&Path]) -> Vec<(usize, Finding)> {
     let mut by_src: Vec<usize> = objs.iter().map(|o| o.src).collect();
     by_src.dedup();
     for src in by_src {
-        namespaces(objs, src, paths, &mut out);
+        namespaces(objs, src, sources, &mut out);
     }
     out
 }
@@ -123,7 +129,7 @@ fn service(
     o: &Obj,
     objs: &[Obj],
     pods: &[(usize, Option<&Node>, &Node)],
-    paths: &[&Path],
+    sources: &[Source],
     out: &mut Vec<(usize, Finding)>,
 ) {
     let Some(sel) = o.node.path(&["spec", "selector"]) else {
@@ -148,7 +154,7 @@ fn service(
                     w.kind,
                     w.name.unwrap_or("?"),
                     show_labels(*labels),
-                    loc(paths, w, at)
+                    loc(sources, w, at)
                 )
             })
             .collect();
@@ -218,7 +224,7 @@ fn service(
                             } else {
                                 names.join(", ")
                             },
-                            loc(paths, w, at)
+                            loc(sources, w, at)
                         )],
                     ),
                 ));
@@ -244,7 +250,7 @@ fn show_labels(l: Option<&Node>) -> String {
     format!("{{{}}}", v.join(", "))
 }
 
-fn ingress(i: usize, o: &Obj, objs: &[Obj], paths: &[&Path], out: &mut Vec<(usize, Finding)>) {
+fn ingress(i: usize, o: &Obj, objs: &[Obj], sources: &[Source], out: &mut Vec<(usize, Finding)>) {
     let mut backends: Vec<&Node> = Vec::new();
     if let Some(b) = o.node.path(&["spec", "defaultBackend"]) {
         backends.push(b);
@@ -318,7 +324,7 @@ fn ingress(i: usize, o: &Obj, objs: &[Obj], paths: &[&Path], out: &mut Vec<(usiz
                         "ingress-missing-service",
                         field.pos,
                         format!("Service `{name}` has no port {shown}"),
-                        vec![format!("its ports are at {}", loc(paths, target, at))],
+                        vec![format!("its ports are at {}", loc(sources, target, at))],
                     ),
                 ));
             }
@@ -465,7 +471,7 @@ fn references(i: usize, o: &Obj, spec: &Node, objs: &[Obj], out: &mut Vec<(usize
 }
 
 /// The objects of one file should agree on their namespace: flag those that differ from the most common one.
-fn namespaces(objs: &[Obj], src: usize, paths: &[&Path], out: &mut Vec<(usize, Finding)>) {
+fn namespaces(objs: &[Obj], src: usize, sources: &[Source], out: &mut Vec<(usize, Finding)>) {
     let namespaced: Vec<(usize, &Obj)> = objs
         .iter()
         .enumerate()
@@ -504,7 +510,7 @@ fn namespaces(objs: &[Obj], src: usize, paths: &[&Path], out: &mut Vec<(usize, F
                     f.kind,
                     f.name.unwrap_or("?"),
                     major.unwrap_or("no namespace"),
-                    loc(paths, f, f.node.pos)
+                    loc(sources, f, f.node.pos)
                 ));
             }
             out.push((

@@ -255,8 +255,7 @@ impl Checker {
             objs.iter().map(|o| self.check_object(o)).collect()
         };
         raws.extend(per_obj.into_iter().flatten());
-        let paths: Vec<&std::path::Path> = sources.iter().map(|s| s.path.as_path()).collect();
-        for (i, f) in cross::check(&objs, &paths) {
+        for (i, f) in cross::check(&objs, sources) {
             raws.push(Raw {
                 src: objs[i].src,
                 lines: objs[i].lines,
