@@ -29,7 +29,7 @@ impl Severity {
 ///
 /// `line` and `col` are 1-based; 0 means "the whole file" (for example an
 /// unreadable file). `col` counts characters, not bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable rule id, e.g. `front-matter`, `broken-link`, `schema-unknown-field`.

@@ -8,6 +8,7 @@ pub mod front_matter;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 pub use front_matter::FrontMatter;
@@ -26,7 +27,9 @@ pub struct Page {
     pub source: String,
     /// Path shown in diagnostics, relative to the course root.
     pub file: PathBuf,
-    pub text: String,
+    /// The whole file. Shared with the load cache of `serve`, which keeps
+    /// unchanged pages between rebuilds without copying them.
+    pub text: Arc<str>,
     pub front: FrontMatter,
     /// Byte offset of the Markdown body in `text`.
     pub body_offset: usize,
@@ -99,7 +102,7 @@ pub struct LoadCache {
 struct CachedFile {
     len: u64,
     modified: Option<std::time::SystemTime>,
-    text: String,
+    text: Arc<str>,
     front: FrontMatter,
     body_offset: usize,
 }
@@ -233,7 +236,7 @@ pub fn load_cached(
                     }
                 };
                 let (front, body_offset) = (split.front, split.body_offset);
-                (text, front, body_offset)
+                (Arc::from(text), front, body_offset)
             }
         };
         if let Some((len, modified)) = stamp {
@@ -497,7 +500,7 @@ mod tests {
             is_section: source.ends_with(SECTION_FILE),
             source: source.to_owned(),
             file: PathBuf::from(format!("content/{source}")),
-            text: String::new(),
+            text: Arc::from(""),
             front: FrontMatter {
                 title: source.to_owned(),
                 weight,

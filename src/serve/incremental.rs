@@ -52,8 +52,13 @@ use crate::site::{self, BuildOptions, Templating};
 use crate::theme::Theme;
 
 type Key = [u8; 32];
-/// Output files as (path, bytes).
-type FileList = Vec<(String, Vec<u8>)>;
+/// Output files as (path, bytes), shared between rebuilds without copying
+/// (an unchanged file is then told apart by pointer, not by its bytes).
+type FileList = Vec<(String, Arc<Vec<u8>>)>;
+
+fn shared_list(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> FileList {
+    files.into_iter().map(|(p, b)| (p, Arc::new(b))).collect()
+}
 /// A page's output path and HTML, or the template error.
 type PageHtml = Result<(String, Vec<u8>), Diagnostic>;
 
@@ -122,6 +127,13 @@ struct PrintEntry {
     diags: Vec<Diagnostic>,
 }
 
+/// The course-wide files [`Templating::extras`] makes, and its diagnostics.
+struct ExtrasEntry {
+    key: Key,
+    files: FileList,
+    diags: Vec<Diagnostic>,
+}
+
 struct HtmlEntry {
     key: Key,
     url: String,
@@ -137,6 +149,10 @@ pub struct Engine {
     html: HashMap<String, HtmlEntry>,
     /// Content hash of example files (relative to `examples/`), invalidated by hints.
     examples: Mutex<HashMap<String, Key>>,
+    /// Counts the invalidations of `examples`: what depends on the whole
+    /// `examples/` folder (its index page) is keyed on it.
+    examples_epoch: u64,
+    extras: Option<ExtrasEntry>,
     /// Page files read by the previous rebuild, re-read only when changed.
     loads: content::LoadCache,
     /// Text hash by source, to avoid rehashing unchanged pages.
@@ -169,6 +185,8 @@ impl Engine {
             markdown: HashMap::new(),
             html: HashMap::new(),
             examples: Mutex::new(HashMap::new()),
+            examples_epoch: 0,
+            extras: None,
             loads: content::LoadCache::default(),
             texts: HashMap::new(),
             prev_course: None,
@@ -231,6 +249,7 @@ impl Engine {
         match hint {
             Hint::All => {
                 examples.clear();
+                self.examples_epoch += 1;
                 self.loads.clear();
             }
             Hint::Paths(paths) => {
@@ -239,6 +258,7 @@ impl Engine {
                 }
                 if paths.iter().any(|p| is_examples_path(&root, p)) {
                     examples.clear();
+                    self.examples_epoch += 1;
                 }
             }
         }
@@ -284,12 +304,12 @@ impl Engine {
                 }
             }
             for (path, bytes) in fresh {
-                files.insert(path.clone(), Arc::new(bytes.clone()));
+                files.insert(path.clone(), bytes.clone());
                 changed.push(path.clone());
             }
         };
         if let Some((key, config)) = search {
-            let fresh = site::search_index(course, &rendered, &config);
+            let fresh = shared_list(site::search_index(course, &rendered, &config));
             if let Some((_, old)) = &self.search {
                 replace(old, &fresh);
             }
@@ -301,7 +321,7 @@ impl Engine {
             let mut out = BTreeMap::new();
             let mut diags = Vec::new();
             templating.print_edition(&rendered, &mut out, &mut diags);
-            let fresh: FileList = out.into_iter().collect();
+            let fresh = shared_list(out);
             replace(&old.files, &fresh);
             // Reported by the next rebuild if there are any (there are none
             // unless the template-wide inputs changed, which is not deferred).
@@ -332,11 +352,15 @@ impl Engine {
         let root = self.opts.root.clone();
         let mut clock = Clock::new();
         let config = Config::load(&root)?;
+        clock.lap("config");
         let theme = Theme::load(&root)?;
+        clock.lap("theme");
         let tera = theme.tera()?;
+        clock.lap("tera");
         // The course's handler, as the full build makes it (this also checks
         // the config the same way). Pages render with forks of it.
         let mut handler = CourseBlocks::new(&root, &config)?;
+        clock.lap("handler");
         let course = content::load_cached(
             &root,
             LoadOptions {
@@ -345,6 +369,7 @@ impl Engine {
             &mut self.loads,
         )?;
         handler.attach_course(&course);
+        clock.lap("content");
 
         let config_key = {
             let mut h = blake3::Hasher::new();
@@ -399,7 +424,7 @@ impl Engine {
                     .prev_course
                     .as_ref()
                     .and_then(|c| c.by_source(&p.source))
-                    .filter(|o| o.text == p.text);
+                    .filter(|o| Arc::ptr_eq(&o.text, &p.text) || o.text == p.text);
                 let key = match old.and_then(|_| self.texts.get(&p.source)) {
                     Some(k) => *k,
                     None => *blake3::hash(p.text.as_bytes()).as_bytes(),
@@ -408,7 +433,7 @@ impl Engine {
             })
             .collect();
 
-        clock.lap("load");
+        clock.lap("keys");
         // Markdown: reuse entries whose inputs are unchanged.
         let bases: Vec<Key> = course
             .pages
@@ -470,7 +495,7 @@ impl Engine {
                     .opaque
                     .into_inner()
                     .unwrap_or_else(|e| e.into_inner());
-                let published = blocks.inner.published_files();
+                let published = shared_list(blocks.inner.published_files());
                 let usages = blocks
                     .inner
                     .usages()
@@ -613,7 +638,7 @@ impl Engine {
                 self.print = Some(PrintEntry {
                     key: print_key,
                     tpl: tpl_global,
-                    files: out.into_iter().collect(),
+                    files: shared_list(out),
                     diags: print_diags,
                 });
             }
@@ -624,7 +649,43 @@ impl Engine {
                 extras.insert(path.clone(), bytes.clone());
             }
         }
-        templating.extras(&usages, &handler.version_range(), &mut extras, &mut diags);
+        // The other course-wide files depend on the template-wide inputs
+        // (navigation included), where pages show examples, and examples/.
+        let extras_key = {
+            let mut h = blake3::Hasher::new();
+            h.update(&tpl_global);
+            for (file, list) in &usages {
+                hash_str(&mut h, file);
+                for (url, title) in list {
+                    hash_str(&mut h, url);
+                    hash_str(&mut h, title);
+                }
+            }
+            hash_str(&mut h, &handler.version_range());
+            h.update(&self.examples_epoch.to_le_bytes());
+            *h.finalize().as_bytes()
+        };
+        if !matches!(&self.extras, Some(e) if e.key == extras_key) {
+            let mut out = BTreeMap::new();
+            let mut extras_diags = Vec::new();
+            templating.extras(
+                &usages,
+                &handler.version_range(),
+                &mut out,
+                &mut extras_diags,
+            );
+            self.extras = Some(ExtrasEntry {
+                key: extras_key,
+                files: shared_list(out),
+                diags: extras_diags,
+            });
+        }
+        if let Some(e) = &self.extras {
+            diags.extend(e.diags.iter().cloned());
+            for (path, bytes) in &e.files {
+                extras.insert(path.clone(), bytes.clone());
+            }
+        }
         for e in &entries {
             for (path, bytes) in &e.published {
                 extras.insert(path.clone(), bytes.clone());
@@ -646,7 +707,10 @@ impl Engine {
                 if defer_search && self.search.is_some() {
                     pending_search = Some((key, config.clone()));
                 } else {
-                    self.search = Some((key, site::search_index(&course, &rendered_refs, &config)));
+                    self.search = Some((
+                        key,
+                        shared_list(site::search_index(&course, &rendered_refs, &config)),
+                    ));
                     search_rebuilt = true;
                 }
             }
@@ -685,8 +749,8 @@ impl Engine {
         for (path, bytes) in extras {
             // Keep sharing unchanged extras with the previous build.
             let shared = match old.as_ref().and_then(|o| o.get(&path)) {
-                Some(prev) if **prev == bytes => prev.clone(),
-                _ => Arc::new(bytes),
+                Some(prev) if Arc::ptr_eq(prev, &bytes) || **prev == *bytes => prev.clone(),
+                _ => bytes,
             };
             files.insert(path, shared);
         }

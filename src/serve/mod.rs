@@ -16,6 +16,7 @@ pub mod incremental;
 pub mod reload;
 pub mod watch;
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,7 +62,9 @@ impl Default for ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 3000,
             drafts: false,
-            debounce: Duration::from_millis(20),
+            // An editor's save (write a temporary file, rename it over the
+            // page) is over within a millisecond or two.
+            debounce: Duration::from_millis(10),
             keepalive: Duration::from_secs(10),
             quiet: false,
             watch: true,
@@ -185,9 +188,10 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
     let shared = Arc::new(RwLock::new(Shared::default()));
 
     let t0 = Instant::now();
+    let mut warnings = Warnings::default();
     match engine.rebuild(&Hint::All) {
         Ok(o) => {
-            diagnostic::emit(&o.warnings, Format::Human);
+            warnings.report(&o.warnings, opts.quiet);
             if !opts.quiet {
                 eprintln!("built {} pages in {} ms", o.pages, t0.elapsed().as_millis());
             }
@@ -253,7 +257,14 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
         std::thread::Builder::new()
             .name("kourse-rebuild".into())
             .spawn(move || {
-                rebuild_loop(engine, watcher, &rx, &stop, &shared, &hub, &instance, quiet)
+                let state = Rebuilds {
+                    engine,
+                    watcher,
+                    warnings,
+                    instance,
+                    quiet,
+                };
+                rebuild_loop(state, &rx, &stop, &shared, &hub)
             })
             .map_err(|e| {
                 vec![Diagnostic::error(
@@ -274,17 +285,69 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Warnings already printed to the terminal: a rebuild prints only the new
+/// ones (a course with hundreds of warnings would otherwise repeat them all
+/// at every save) and counts the rest.
+#[derive(Default)]
+struct Warnings {
+    shown: HashSet<Diagnostic>,
+}
+
+impl Warnings {
+    /// The warnings of this build not printed before; the rest become
+    /// "printed before".
+    fn update(&mut self, warnings: &[Diagnostic]) -> Vec<Diagnostic> {
+        let fresh = warnings
+            .iter()
+            .filter(|w| !self.shown.contains(*w))
+            .cloned()
+            .collect();
+        self.shown = warnings.iter().cloned().collect();
+        fresh
+    }
+
+    fn report(&mut self, warnings: &[Diagnostic], quiet: bool) {
+        let fresh = self.update(warnings);
+        diagnostic::emit(&fresh, Format::Human);
+        let still = warnings.len() - fresh.len();
+        if still > 0 && !quiet {
+            eprintln!(
+                "{still} warning{} shown before still appl{}",
+                if still == 1 { "" } else { "s" },
+                if still == 1 { "ies" } else { "y" }
+            );
+        }
+    }
+}
+
+/// What the rebuild thread owns.
+struct Rebuilds {
+    engine: Engine,
+    watcher: Option<(watch::Watcher, PathBuf)>,
+    warnings: Warnings,
+    instance: String,
+    quiet: bool,
+}
+
+/// After announcing a change, the deferred outputs (search index,
+/// print.html) wait this long for the next save: meanwhile the open pages
+/// reload without competing with them for the CPU.
+const SETTLE: Duration = Duration::from_millis(300);
+
 fn rebuild_loop(
-    mut engine: Engine,
-    mut watcher: Option<(watch::Watcher, PathBuf)>,
+    state: Rebuilds,
     rx: &Receiver<Vec<PathBuf>>,
     stop: &AtomicBool,
     shared: &RwLock<Shared>,
     hub: &Hub,
-    instance: &str,
-    quiet: bool,
 ) {
+    let Rebuilds {
+        mut engine,
+        mut watcher,
+        mut warnings,
+        instance,
+        quiet,
+    } = state;
     let root = engine.options().root.clone();
     let mut generation = 0u64;
     let mut carry: Option<Vec<PathBuf>> = None;
@@ -324,7 +387,7 @@ fn rebuild_loop(
                     &o.changed,
                     css_only && o.changed.iter().any(|c| c.ends_with(".css")),
                 );
-                diagnostic::emit(&o.warnings, Format::Human);
+                warnings.report(&o.warnings, quiet);
                 if !quiet {
                     eprintln!(
                         "rebuilt in {} ms: {} changed file{} ({} page{} rendered, {} templated{})",
@@ -356,10 +419,11 @@ fn rebuild_loop(
             }
         }
         // The search index comes after the announcement, unless more changes
-        // are already waiting (the next rebuild defers it again).
-        match rx.try_recv() {
+        // come first (the next rebuild defers it again).
+        match rx.recv_timeout(SETTLE) {
             Ok(next) => carry = Some(next),
-            Err(_) => {
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
                 if let Some((files, _)) = engine.finish_deferred() {
                     shared.write().unwrap_or_else(|e| e.into_inner()).files = Some(files);
                 }
@@ -489,5 +553,23 @@ pub fn open_browser(url: &str) {
         .spawn();
     if spawned.is_err() {
         eprintln!("could not open a browser; open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rebuild_prints_only_warnings_it_did_not_print_before() {
+        let w = |line: usize| {
+            Diagnostic::warning("latest-tag", "examples/a.yaml", "x").at("a\nb\nc\n", line, 1)
+        };
+        let mut shown = Warnings::default();
+        assert_eq!(shown.update(&[w(1), w(2)]), vec![w(1), w(2)]);
+        assert_eq!(shown.update(&[w(1), w(2)]), vec![]);
+        // A fixed warning is forgotten: if it comes back it is printed again.
+        assert_eq!(shown.update(&[w(2), w(3)]), vec![w(3)]);
+        assert_eq!(shown.update(&[w(1), w(2), w(3)]), vec![w(1)]);
     }
 }
