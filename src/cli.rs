@@ -181,6 +181,7 @@ fn serve(args: &ServeArgs, quiet: bool) -> u8 {
         quiet,
         ..Default::default()
     };
+    crate::serve::interrupt::install();
     match crate::serve::start(opts) {
         Ok(server) => {
             let url = server.url();
@@ -188,7 +189,16 @@ fn serve(args: &ServeArgs, quiet: bool) -> u8 {
             if args.open {
                 crate::serve::open_browser(&url);
             }
-            server.wait();
+            while !crate::serve::interrupt::requested() {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            if !quiet {
+                eprintln!("stopping");
+            }
+            server.stop();
+            if !quiet {
+                eprintln!("stopped");
+            }
             0
         }
         Err(diags) => {

@@ -184,7 +184,7 @@ fn content_types_headers_404_and_redirects() {
     }
     let head = raw(
         a,
-        b"HEAD /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"HEAD /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
@@ -208,7 +208,7 @@ fn content_types_headers_404_and_redirects() {
     assert_eq!(
         raw(
             a,
-            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .status,
         405
@@ -487,4 +487,46 @@ fn a_course_that_does_not_build_is_served_with_its_errors() {
     let ev = l.next("reload", Duration::from_secs(10));
     assert!(ev.contains("first-steps/first-pod.html"), "{ev}");
     assert_eq!(get(a, "/first-steps/first-pod.html").status, 200);
+}
+
+#[test]
+fn a_loopback_server_answers_only_to_loopback_host_names() {
+    let dir = course();
+    let server = serve(dir.path());
+    let a = server.addr();
+    let with_host = |host: &str| {
+        raw(
+            a,
+            format!("GET /index.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    for host in [
+        "localhost",
+        &format!("127.0.0.1:{}", a.port()),
+        "[::1]:3000",
+        "docs.localhost",
+    ] {
+        assert_eq!(with_host(host).status, 200, "{host}");
+    }
+    // A name that resolves here only because someone pointed it at
+    // 127.0.0.1 (DNS rebinding), and the page's reload channel too.
+    for host in [
+        "attacker.example",
+        "attacker.example:3000",
+        "localhost.attacker.example",
+        "192.168.1.9",
+    ] {
+        let r = with_host(host);
+        assert_eq!(r.status, 403, "{host}");
+        assert!(r.text().contains("--bind"), "{}", r.text());
+    }
+    let events = raw(
+        a,
+        b"GET /__kourse/events HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(events.status, 403);
+    // HTTP/1.0 without a Host header: not a browser, let through.
+    assert_eq!(raw(a, b"GET /index.html HTTP/1.0\r\n\r\n").status, 200);
+    server.stop();
 }

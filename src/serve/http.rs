@@ -29,6 +29,43 @@ pub struct SitePath {
     pub dir: bool,
 }
 
+/// Whether a `Host` header names this machine's loopback: `localhost`
+/// (or a `*.localhost` name, which resolves there too), `127.x.y.z` or
+/// `[::1]`, with or without a port. A server bound to loopback answers only
+/// those: a web page elsewhere could otherwise point a name of its own at
+/// 127.0.0.1 (DNS rebinding) and read the preview, drafts included. A
+/// request without the header (HTTP/1.0 tools) is not from a browser and is
+/// let through.
+pub fn loopback_host(host: Option<&str>) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return true;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => {
+                return ip == "::1";
+            }
+            _ => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_port(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Decodes and normalises a request target (`/a/b.html?x#y`).
 pub fn site_path(target: &str) -> Result<SitePath, PathError> {
     if !target.starts_with('/') || target.len() > 4096 {
@@ -222,6 +259,39 @@ pub fn redirect(to: &str) -> Response<Cursor<Body>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_only() {
+        for ok in [
+            None,
+            Some("localhost"),
+            Some("localhost:3000"),
+            Some("LOCALHOST."),
+            Some("docs.localhost:8080"),
+            Some("127.0.0.1"),
+            Some("127.0.0.1:3000"),
+            Some("127.1.2.3:1"),
+            Some("[::1]"),
+            Some("[::1]:3000"),
+        ] {
+            assert!(loopback_host(ok), "{ok:?}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "10.0.0.1:3000",
+            "0.0.0.0",
+            "[::2]:3000",
+            "[::1]x",
+            "localhost:",
+            "localhost:30000000",
+            "localhost:3000:1",
+            "",
+        ] {
+            assert!(!loopback_host(Some(bad)), "{bad}");
+        }
+    }
 
     #[test]
     fn normalises_and_refuses() {

@@ -13,6 +13,7 @@
 
 pub mod http;
 pub mod incremental;
+pub mod interrupt;
 pub mod reload;
 pub mod watch;
 
@@ -90,6 +91,10 @@ pub struct Server {
     threads: Vec<JoinHandle<()>>,
     /// Lets callers (tests, the benchmark) trigger a rebuild without the watcher.
     trigger: Sender<Vec<PathBuf>>,
+    /// The highlight cache the rebuilds add to, and where it is kept: saved
+    /// when the server stops, so the next build or serve starts warm.
+    cache: Arc<HighlightCache>,
+    cache_path: Option<PathBuf>,
 }
 
 impl Server {
@@ -130,6 +135,10 @@ impl Server {
         }
         for t in std::mem::take(&mut self.threads) {
             let _ = t.join();
+        }
+        if let Some(p) = &self.cache_path {
+            // Best effort, like every write of the cache: it only saves time.
+            let _ = self.cache.save(p);
         }
     }
 }
@@ -221,11 +230,12 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
     let http = Arc::new(http);
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
+    let loopback_only = opts.bind.is_loopback();
     for i in 0..opts.workers.max(1) {
         let (http, stop, shared, hub) = (http.clone(), stop.clone(), shared.clone(), hub.clone());
         let t = std::thread::Builder::new()
             .name(format!("kourse-http-{i}"))
-            .spawn(move || worker(&http, &stop, &shared, &hub))
+            .spawn(move || worker(&http, &stop, &shared, &hub, loopback_only))
             .map_err(|e| {
                 vec![Diagnostic::error(
                     "io",
@@ -282,6 +292,8 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
         hub,
         threads,
         trigger: tx,
+        cache,
+        cache_path,
     })
 }
 
@@ -452,10 +464,16 @@ fn relative_to(p: &Path, root: &Path, canonical: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| p.to_path_buf())
 }
 
-fn worker(http: &tiny_http::Server, stop: &AtomicBool, shared: &RwLock<Shared>, hub: &Arc<Hub>) {
+fn worker(
+    http: &tiny_http::Server,
+    stop: &AtomicBool,
+    shared: &RwLock<Shared>,
+    hub: &Arc<Hub>,
+    loopback_only: bool,
+) {
     while !stop.load(Ordering::SeqCst) {
         match http.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(req)) => handle(req, shared, hub),
+            Ok(Some(req)) => handle(req, shared, hub, loopback_only),
             Ok(None) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
@@ -465,7 +483,21 @@ fn worker(http: &tiny_http::Server, stop: &AtomicBool, shared: &RwLock<Shared>, 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>kourse: the course does not build yet</title>\
 <body><p>The course does not build yet. The errors are listed here and in the terminal; this page reloads when they are fixed.</p>";
 
-fn handle(req: Request, shared: &RwLock<Shared>, hub: &Arc<Hub>) {
+fn handle(req: Request, shared: &RwLock<Shared>, hub: &Arc<Hub>, loopback_only: bool) {
+    if loopback_only {
+        let host = req
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str());
+        if !http::loopback_host(host) {
+            let msg = "this preview answers only to localhost, 127.0.0.1 and [::1] \
+                       (another name pointing here could be a DNS rebinding attack); \
+                       start kourse serve with --bind to serve other names\n";
+            let _ = req.respond(http::text(403, msg, false));
+            return;
+        }
+    }
     let head = match req.method() {
         Method::Get => false,
         Method::Head => true,
@@ -535,24 +567,33 @@ fn handle(req: Request, shared: &RwLock<Shared>, hub: &Arc<Hub>) {
     let _ = req.respond(resp);
 }
 
-/// Opens the default browser on `url`, best effort.
+/// Opens a browser on `url`, best effort: the command in `$BROWSER` if set
+/// (the convention of Python's webbrowser, git web--browse, xdg-utils; its
+/// first word is the program, the rest its arguments), else the system's
+/// opener.
 pub fn open_browser(url: &str) {
-    let cmd: &[&str] = if cfg!(target_os = "macos") {
-        &["open"]
-    } else if cfg!(windows) {
-        &["cmd", "/C", "start", ""]
-    } else {
-        &["xdg-open"]
+    let from_env = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty());
+    let words: Vec<String> = match &from_env {
+        Some(b) => b.split_whitespace().map(str::to_owned).collect(),
+        None if cfg!(target_os = "macos") => vec!["open".into()],
+        None if cfg!(windows) => ["cmd", "/C", "start", ""].map(String::from).to_vec(),
+        None => vec!["xdg-open".into()],
     };
-    let spawned = std::process::Command::new(cmd[0])
-        .args(&cmd[1..])
+    let spawned = std::process::Command::new(&words[0])
+        .args(&words[1..])
         .arg(url)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if spawned.is_err() {
-        eprintln!("could not open a browser; open {url} yourself");
+    match spawned {
+        // Reaped on a thread of its own, so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(_) => eprintln!("could not open a browser; open {url} yourself"),
     }
 }
 
