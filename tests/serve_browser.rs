@@ -1,5 +1,5 @@
 //! `kourse serve` in headless Chromium: an edit shows up without a manual
-//! reload (keeping the scroll position), a broken example shows the overlay,
+//! reload (keeping the scroll position), a broken include or manifest shows the overlay,
 //! the fix removes it, a CSS edit is swapped in without a reload.
 
 mod support;
@@ -91,6 +91,27 @@ fn edits_errors_and_css_in_the_browser() {
         &tab,
         "!document.getElementById('kourse-overlay') && document.body.innerText.includes('Fixed manifest')",
     );
+
+    // A broken manifest (a port out of range in the included example): the
+    // overlay names the example's file, line and rule; the fix clears it.
+    let manifest = root.join("examples/first-pod.yaml");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+    let bad = good.replace("containerPort: 8080", "containerPort: 80800");
+    assert_ne!(bad, good);
+    std::fs::write(&manifest, &bad).unwrap();
+    tab.wait_for("#kourse-overlay .kourse-diagnostic", WAIT);
+    let overlay = tab.text("#kourse-overlay").unwrap_or_default();
+    assert!(
+        overlay.contains("examples/first-pod.yaml:14:26"),
+        "{overlay}"
+    );
+    assert!(overlay.contains("port-range"), "{overlay}");
+    assert!(
+        overlay.contains("containerPort: 80800"),
+        "source line shown: {overlay}"
+    );
+    std::fs::write(&manifest, &good).unwrap();
+    across_reload(&tab, "!document.getElementById('kourse-overlay')");
 
     // CSS only: swapped in place, no reload.
     tab.eval_json("(window.__marker = 'css', true)");
