@@ -435,7 +435,9 @@ pub fn color_enabled() -> bool {
 
 /// Sorts diagnostics by file, line and column so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
+    use rayon::slice::ParallelSliceMut;
+    // Stable, like `sort_by`; a course can have thousands of warnings.
+    diags.par_sort_by(|a, b| {
         (a.file.as_path(), a.line, a.col, &a.rule).cmp(&(b.file.as_path(), b.line, b.col, &b.rule))
     });
 }

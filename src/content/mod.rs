@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
 use crate::diagnostic::Diagnostic;
 pub use front_matter::FrontMatter;
 
@@ -57,7 +60,7 @@ pub struct Course {
     pub order: Vec<PageId>,
     /// Problems that did not stop loading (skipped special files).
     pub warnings: Vec<Diagnostic>,
-    by_source: HashMap<String, PageId>,
+    by_source: FxHashMap<String, PageId>,
 }
 
 impl Course {
@@ -91,11 +94,25 @@ pub struct LoadOptions {
 
 /// Pages read by a previous [`load_cached`], reused while their file's size
 /// and modification time are unchanged (and it was not [`LoadCache::forget`]
-/// -ten): `serve` re-reads only the files that changed.
+/// -ten): `serve` re-reads only the files that changed. The list of files
+/// is kept too, and walked again only when a forgotten path was not a known
+/// page (a new file or folder) or is no longer a regular file (deleted or
+/// replaced): an edit is noticed by its size or time even if nobody
+/// reports it, a new or removed page only when [`LoadCache::forget`] is
+/// told (as `serve`'s watcher does).
 #[derive(Debug, Default)]
 pub struct LoadCache {
     /// By path relative to `content/`, `/` separated.
-    files: HashMap<String, CachedFile>,
+    files: FxHashMap<String, CachedFile>,
+    listing: Option<Listing>,
+}
+
+/// The result of walking `content/`: the page files, in order, and what
+/// the walk reported.
+#[derive(Debug, Clone)]
+struct Listing {
+    files: Vec<PathBuf>,
+    diags: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]
@@ -117,15 +134,25 @@ impl LoadCache {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            self.files.remove(&source);
+            let known = self.files.remove(&source).is_some();
+            let full = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                root.join(path)
+            };
+            let regular = std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file());
+            if !known || !regular {
+                self.listing = None;
+            }
         } else if rel.is_absolute() {
             // Not below this root as given (e.g. a canonical path): be safe.
-            self.files.clear();
+            self.clear();
         }
     }
 
     pub fn clear(&mut self) {
         self.files.clear();
+        self.listing = None;
     }
 }
 
@@ -141,10 +168,7 @@ pub fn load_cached(
     opts: LoadOptions,
     cache: &mut LoadCache,
 ) -> Result<Course, Vec<Diagnostic>> {
-    let mut previous = std::mem::take(&mut cache.files);
     let content = root.join(CONTENT_DIR);
-    let mut diags = Vec::new();
-    let mut files = Vec::new();
     if !content.is_dir() {
         return Err(vec![Diagnostic::error(
             "io",
@@ -152,7 +176,71 @@ pub fn load_cached(
             format!("no `{CONTENT_DIR}/` folder in {}", root.display()),
         )]);
     }
-    let canonical_content = content.canonicalize().unwrap_or_else(|_| content.clone());
+    let (mut listing, mut walked) = match cache.listing.take() {
+        Some(l) => (l, false),
+        None => (walk(root, &content), true),
+    };
+    let loaded = loop {
+        // Files are independent: read (or take from the cache) on all cores,
+        // since `serve` looks at every page of the course on every rebuild.
+        let loaded: Vec<Result<Loaded, Diagnostic>> = listing
+            .files
+            .par_iter()
+            .map(|path| load_file(root, &content, path, &cache.files, opts))
+            .collect();
+        // A kept list that names a file now gone: nobody said it was
+        // deleted; walk again rather than report it unreadable.
+        let stale = !walked
+            && loaded
+                .iter()
+                .zip(&listing.files)
+                .any(|(r, path)| r.is_err() && std::fs::symlink_metadata(path).is_err());
+        if !stale {
+            break loaded;
+        }
+        listing = walk(root, &content);
+        walked = true;
+    };
+    let mut diags = listing.diags.clone();
+    let mut pages = Vec::with_capacity(loaded.len());
+    let mut sources = Vec::with_capacity(loaded.len());
+    for result in loaded {
+        match result {
+            Ok(l) => {
+                if let Some(entry) = l.read {
+                    cache.files.insert(l.source.clone(), entry);
+                }
+                sources.push(l.source);
+                pages.extend(l.page);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    // Entries of files that are gone (or no longer readable).
+    if cache.files.len() != sources.len() {
+        let live: rustc_hash::FxHashSet<&str> = sources.iter().map(String::as_str).collect();
+        cache.files.retain(|k, _| live.contains(k.as_str()));
+    }
+    cache.listing = Some(listing);
+
+    match build_tree(pages, &mut diags) {
+        Some(mut c) if !diags.iter().any(Diagnostic::is_error) => {
+            // Warnings (skipped special files) do not stop a build.
+            c.warnings = diags;
+            Ok(c)
+        }
+        _ => Err(diags),
+    }
+}
+
+/// The page files below `content/` in file-name order, and the problems met:
+/// unreadable folders, links out of `content/`, special files.
+fn walk(root: &Path, content: &Path) -> Listing {
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    let canonical_content = content
+        .canonicalize()
+        .unwrap_or_else(|_| content.to_path_buf());
     for entry in walkdir::WalkDir::new(&content)
         .follow_links(false)
         .sort_by_file_name()
@@ -203,81 +291,67 @@ pub fn load_cached(
         }
         files.push(path.to_path_buf());
     }
+    Listing { files, diags }
+}
 
-    let mut pages = Vec::new();
-    for path in files {
-        let file = shown(root, &path);
-        let rel = path.strip_prefix(&content).unwrap_or(&path);
-        let source = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let meta = std::fs::metadata(&path).ok();
-        let stamp = meta.as_ref().map(|m| (m.len(), m.modified().ok()));
-        let cached = previous
-            .remove(&source)
-            .filter(|c| stamp == Some((c.len, c.modified)));
-        let (text, front, body_offset) = match cached {
-            Some(c) => (c.text, c.front, c.body_offset),
-            None => {
-                let text = match read_text(&path, &file) {
-                    Ok(t) => t,
-                    Err(d) => {
-                        diags.push(d);
-                        continue;
-                    }
-                };
-                let split = match front_matter::split(&text, &file) {
-                    Ok(s) => s,
-                    Err(d) => {
-                        diags.push(d);
-                        continue;
-                    }
-                };
-                let (front, body_offset) = (split.front, split.body_offset);
-                (Arc::from(text), front, body_offset)
-            }
-        };
-        if let Some((len, modified)) = stamp {
-            cache.files.insert(
-                source.clone(),
-                CachedFile {
-                    len,
-                    modified,
-                    text: text.clone(),
-                    front: front.clone(),
-                    body_offset,
-                },
-            );
-        }
-        if front.draft && !opts.drafts {
-            continue;
-        }
-        let is_section = rel.file_name().is_some_and(|n| n == SECTION_FILE);
-        pages.push(Page {
-            id: 0,
-            is_section,
-            source,
-            file,
-            text,
-            front,
-            body_offset,
-            url: String::new(),
-            parent: None,
-            children: Vec::new(),
-            depth: 0,
-        });
-    }
+/// One content file: its page (none for a draft left out), and its new
+/// load-cache entry if it was read rather than taken from the cache.
+struct Loaded {
+    source: String,
+    read: Option<CachedFile>,
+    page: Option<Page>,
+}
 
-    match build_tree(pages, &mut diags) {
-        Some(mut c) if !diags.iter().any(Diagnostic::is_error) => {
-            // Warnings (skipped special files) do not stop a build.
-            c.warnings = diags;
-            Ok(c)
+fn load_file(
+    root: &Path,
+    content: &Path,
+    path: &Path,
+    previous: &FxHashMap<String, CachedFile>,
+    opts: LoadOptions,
+) -> Result<Loaded, Diagnostic> {
+    let file = shown(root, path);
+    let rel = path.strip_prefix(content).unwrap_or(path);
+    let source = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let meta = std::fs::metadata(path).ok();
+    let stamp = meta.as_ref().map(|m| (m.len(), m.modified().ok()));
+    let cached = previous
+        .get(&source)
+        .filter(|c| stamp == Some((c.len, c.modified)));
+    let mut read = None;
+    let (text, front, body_offset) = match cached {
+        Some(c) => (c.text.clone(), c.front.clone(), c.body_offset),
+        None => {
+            let text: Arc<str> = Arc::from(read_text(path, &file)?);
+            let split = front_matter::split(&text, &file)?;
+            let (front, body_offset) = (split.front, split.body_offset);
+            read = stamp.map(|(len, modified)| CachedFile {
+                len,
+                modified,
+                text: text.clone(),
+                front: front.clone(),
+                body_offset,
+            });
+            (text, front, body_offset)
         }
-        _ => Err(diags),
-    }
+    };
+    let page = (!front.draft || opts.drafts).then(|| Page {
+        id: 0,
+        is_section: rel.file_name().is_some_and(|n| n == SECTION_FILE),
+        source: source.clone(),
+        file,
+        text,
+        front,
+        body_offset,
+        url: String::new(),
+        parent: None,
+        children: Vec::new(),
+        depth: 0,
+    });
+    Ok(Loaded { source, read, page })
 }
 
 /// Reads a regular file as UTF-8, refusing anything larger than
@@ -559,5 +633,69 @@ mod tests {
         let mut diags = Vec::new();
         assert!(build_tree(pages, &mut diags).is_none());
         assert_eq!(diags[0].rule, "missing-section");
+    }
+
+    #[test]
+    fn load_cache_keeps_its_file_list_until_told_of_new_or_removed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, title: &str| {
+            let p = root.join("content").join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, format!("+++\ntitle = \"{title}\"\n+++\nText.\n")).unwrap();
+        };
+        write("_index.md", "Home");
+        write("a.md", "A");
+        let opts = LoadOptions::default();
+        let mut cache = LoadCache::default();
+        let titles = |c: &Course| -> Vec<String> {
+            c.order
+                .iter()
+                .map(|&i| c.pages[i].front.title.clone())
+                .collect()
+        };
+        let course = load_cached(root, opts, &mut cache).unwrap();
+        assert_eq!(titles(&course), ["Home", "A"]);
+
+        // An edit nobody reports is still seen (its size changed).
+        write("a.md", "A, edited");
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()),
+            ["Home", "A, edited"]
+        );
+
+        // A new page is seen once the watcher names it...
+        write("b.md", "B");
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()).len(),
+            2
+        );
+        cache.forget(root, Path::new("content/b.md"));
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()),
+            ["Home", "A, edited", "B"]
+        );
+
+        // ...and so is a new folder of pages (named by its folder).
+        write("c/_index.md", "C");
+        cache.forget(root, Path::new("content/c"));
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()),
+            ["Home", "A, edited", "B", "C"]
+        );
+
+        // A deleted page is dropped, named or not, never "cannot read".
+        std::fs::remove_file(root.join("content/b.md")).unwrap();
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()),
+            ["Home", "A, edited", "C"]
+        );
+        std::fs::remove_file(root.join("content/a.md")).unwrap();
+        cache.forget(root, Path::new("content/a.md"));
+        assert_eq!(
+            titles(&load_cached(root, opts, &mut cache).unwrap()),
+            ["Home", "C"]
+        );
+        assert_eq!(cache.files.len(), 2, "entries of deleted files are dropped");
     }
 }

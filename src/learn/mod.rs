@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::content::{Course, Page, PageId};
@@ -94,9 +95,15 @@ impl Learn {
     /// Finds the page holding `{{#glossary}}` (outside code fences).
     pub fn attach(&mut self, course: &Course) {
         self.glossary_page = None;
-        for &id in &course.order {
+        // Every page's text is searched (on every rebuild of `serve`): on all cores.
+        let offsets: Vec<Option<usize>> = course
+            .order
+            .par_iter()
+            .map(|&id| directive_offset(&course.pages[id]))
+            .collect();
+        for (&id, offset) in course.order.iter().zip(offsets) {
             let page = &course.pages[id];
-            if let Some(offset) = directive_offset(page) {
+            if let Some(offset) = offset {
                 match &self.glossary_page {
                     None => self.glossary_page = Some((id, page.url.clone())),
                     Some((first, _)) => self.load_diags.push(

@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::blocks::{CourseBlocks, EXAMPLES_DIR};
 use crate::config::Config;
@@ -145,8 +146,8 @@ pub struct Engine {
     opts: BuildOptions,
     cache: Arc<HighlightCache>,
     /// By page source path.
-    markdown: HashMap<String, MdEntry>,
-    html: HashMap<String, HtmlEntry>,
+    markdown: FxHashMap<String, MdEntry>,
+    html: FxHashMap<String, HtmlEntry>,
     /// Content hash of example files (relative to `examples/`), invalidated by hints.
     examples: Mutex<HashMap<String, Key>>,
     /// Counts the invalidations of `examples`: what depends on the whole
@@ -156,7 +157,7 @@ pub struct Engine {
     /// Page files read by the previous rebuild, re-read only when changed.
     loads: content::LoadCache,
     /// Text hash by source, to avoid rehashing unchanged pages.
-    texts: HashMap<String, Key>,
+    texts: FxHashMap<String, Key>,
     /// The course of the previous rebuild (its texts back `texts`).
     prev_course: Option<Course>,
     /// The search index files and the key of their inputs.
@@ -182,13 +183,13 @@ impl Engine {
         Engine {
             opts,
             cache,
-            markdown: HashMap::new(),
-            html: HashMap::new(),
+            markdown: FxHashMap::default(),
+            html: FxHashMap::default(),
             examples: Mutex::new(HashMap::new()),
             examples_epoch: 0,
             extras: None,
             loads: content::LoadCache::default(),
-            texts: HashMap::new(),
+            texts: FxHashMap::default(),
             prev_course: None,
             search: None,
             pending_search: None,
@@ -416,7 +417,7 @@ impl Engine {
         };
 
         // Text hashes, reusing those of unchanged texts.
-        let texts: HashMap<String, Key> = course
+        let texts: FxHashMap<String, Key> = course
             .pages
             .par_iter()
             .map(|p| {
@@ -437,7 +438,7 @@ impl Engine {
         // Markdown: reuse entries whose inputs are unchanged.
         let bases: Vec<Key> = course
             .pages
-            .iter()
+            .par_iter()
             .map(|p| {
                 let mut h = blake3::Hasher::new();
                 h.update(&md_global);
@@ -532,13 +533,15 @@ impl Engine {
             .map(|p| &self.markdown[&p.source])
             .collect();
         let rendered: Vec<Arc<Rendered>> = entries.iter().map(|e| e.rendered.clone()).collect();
-        let md_keys: Vec<Key> = entries.iter().map(|e| e.full_key()).collect();
+        let md_keys: Vec<Key> = entries.par_iter().map(|e| e.full_key()).collect();
 
         // Diagnostics in the order the full build collects them.
         let mut diags: Vec<Diagnostic> = course.warnings.clone();
-        for r in &rendered {
-            diags.extend(r.diagnostics.iter().cloned());
-        }
+        diags.par_extend(
+            rendered
+                .par_iter()
+                .flat_map_iter(|r| r.diagnostics.iter().cloned()),
+        );
         let rendered_refs: Vec<&Rendered> = rendered.iter().map(|r| &**r).collect();
         site::check_anchors(&course, &rendered_refs, &mut diags);
         // Course-wide handler state, merged from the pages' contributions.
@@ -567,7 +570,7 @@ impl Engine {
         // Page HTML.
         let tpl_keys: Vec<Key> = course
             .pages
-            .iter()
+            .par_iter()
             .map(|p| {
                 let mut h = blake3::Hasher::new();
                 h.update(&tpl_global);
