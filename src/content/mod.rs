@@ -241,7 +241,7 @@ fn walk(root: &Path, content: &Path) -> Listing {
     let canonical_content = content
         .canonicalize()
         .unwrap_or_else(|_| content.to_path_buf());
-    for entry in walkdir::WalkDir::new(&content)
+    for entry in walkdir::WalkDir::new(content)
         .follow_links(false)
         .sort_by_file_name()
     {
