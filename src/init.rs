@@ -114,7 +114,7 @@ spec:
 "#,
     ),
     ("static/img/.keep", ""),
-    (".gitignore", "/public\n/.kourse-cache\n"),
+    (".gitignore", "/public\n/.public.spare\n/.kourse-cache\n"),
 ];
 
 /// Writes the starter course into `dir`. Refuses to overwrite any existing
