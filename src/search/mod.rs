@@ -200,14 +200,24 @@ fn truncate_chars(s: &str, max: usize) -> String {
             out.push(' ');
             chars += 1;
         }
-        for c in word.chars() {
-            if chars == max {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            chars += 1;
+        // Whole words at once (this runs over every section of the site).
+        let n = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if chars + n <= max {
+            out.push_str(word);
+            chars += n;
+            continue;
         }
+        let end = word
+            .char_indices()
+            .nth(max - chars)
+            .map_or(word.len(), |(i, _)| i);
+        out.push_str(&word[..end]);
+        out.push('…');
+        return out;
     }
     out
 }
