@@ -373,6 +373,12 @@ fn edit_sends_an_event_naming_the_page_and_errors_show_an_overlay() {
     std::fs::write(root.join("content/.first-pod.md.swp"), "x").unwrap();
     std::fs::write(root.join("content/first-pod.md~"), "x").unwrap();
     assert!(l.try_next("reload", Duration::from_millis(600)).is_none());
+
+    // A save that changes nothing (the same bytes again) reloads no page.
+    let same = std::fs::read(root.join(PAGE)).unwrap();
+    std::fs::write(root.join(PAGE), &same).unwrap();
+    assert!(l.try_next("reload", Duration::from_millis(600)).is_none());
+    assert!(l.try_next("css", Duration::from_millis(10)).is_none());
 }
 
 #[test]

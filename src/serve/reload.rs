@@ -101,6 +101,12 @@ impl Hub {
     /// A good build: pages showing one of `changed` reload, an overlay goes away.
     pub fn built(&self, build: &str, changed: &[String], css_only: bool) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if changed.is_empty() && st.failing.is_none() {
+            // Nothing to show (an editor's second event for one save, a
+            // touch): no page reloads, and the build stays the one the
+            // pages have.
+            return;
+        }
         st.build = build.to_owned();
         st.failing = None;
         drop(st);
