@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -146,6 +146,8 @@ pub struct Schemas {
     pub nodes: Vec<S>,
     pub by_name: HashMap<String, u32>,
     pub by_gvk: HashMap<(String, String), u32>,
+    /// [`Schemas::shape`] of the roots asked for so far.
+    shapes: RwLock<HashMap<u32, [u8; 32]>>,
 }
 
 impl Schemas {
@@ -173,6 +175,94 @@ impl Schemas {
     }
 
     /// Follows `$ref`s to the schema that has the content.
+    /// A key of everything validation reads in the schema graph reachable
+    /// from `root` (descriptions aside). Two versions whose kind has the
+    /// same key validate every document alike, so the checker validates
+    /// once for both: most kinds are unchanged across the versions a course
+    /// targets.
+    pub fn shape(&self, root: u32) -> [u8; 32] {
+        if let Some(k) = self
+            .shapes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&root)
+        {
+            return *k;
+        }
+        let mut h = blake3::Hasher::new();
+        self.hash_shape(root, &mut HashMap::new(), &mut h);
+        let key = *h.finalize().as_bytes();
+        self.shapes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(root, key);
+        key
+    }
+
+    /// Hashes the graph depth first; a node seen before is hashed as its
+    /// place in that order, so cycles end and equal graphs hash alike.
+    fn hash_shape(&self, id: u32, seen: &mut HashMap<u32, u32>, h: &mut blake3::Hasher) {
+        fn text(h: &mut blake3::Hasher, s: &str) {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+        if let Some(&at) = seen.get(&id) {
+            h.update(b"@");
+            h.update(&at.to_le_bytes());
+            return;
+        }
+        seen.insert(id, seen.len() as u32);
+        let Some(s) = self.nodes.get(id as usize) else {
+            h.update(b"?");
+            return;
+        };
+        h.update(b"{");
+        h.update(&[s.types, s.quantity as u8]);
+        text(h, &s.name);
+        text(h, &format!("{:?}", s.format));
+        h.update(&(s.props.len() as u64).to_le_bytes());
+        for (name, p) in &s.props {
+            text(h, name);
+            self.hash_shape(*p, seen, h);
+        }
+        h.update(&(s.required.len() as u64).to_le_bytes());
+        for r in &s.required {
+            text(h, r);
+        }
+        h.update(&(s.enumeration.len() as u64).to_le_bytes());
+        for e in &s.enumeration {
+            text(h, e);
+        }
+        for child in [s.items, s.reference] {
+            match child {
+                Some(c) => {
+                    h.update(b"+");
+                    self.hash_shape(c, seen, h);
+                }
+                None => {
+                    h.update(b"-");
+                }
+            }
+        }
+        match s.additional {
+            Additional::Any => {
+                h.update(b"a");
+            }
+            Additional::Deny => {
+                h.update(b"d");
+            }
+            Additional::Schema(a) => {
+                h.update(b"s");
+                self.hash_shape(a, seen, h);
+            }
+        }
+        h.update(&(s.one_of.len() as u64).to_le_bytes());
+        for &alt in &s.one_of {
+            self.hash_shape(alt, seen, h);
+        }
+        h.update(b"}");
+    }
+
     pub fn resolve(&self, mut id: u32) -> &S {
         for _ in 0..32 {
             match self.nodes[id as usize].reference {
@@ -335,6 +425,53 @@ pub fn type_names(bits: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shape_keys_tell_apart_exactly_what_validation_reads() {
+        let compile = |spec: serde_json::Value| {
+            let defs: Vec<(String, Json)> = spec
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let refs: Vec<(&str, &Json)> = defs.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            Schemas::compile(&refs)
+        };
+        let base = serde_json::json!({
+            "Thing": {"type": "object", "additionalProperties": false,
+                      "required": ["spec"],
+                      "properties": {"spec": {"$ref": "#/$defs/Spec"},
+                                     "child": {"$ref": "#/$defs/Thing"}}},
+            "Spec": {"type": "object", "properties": {"port": {"type": "integer"}},
+                     "description": "one text"}
+        });
+        let mut described = base.clone();
+        described["Spec"]["description"] = "another text".into();
+        let mut typed = base.clone();
+        typed["Spec"]["properties"]["port"]["type"] = "string".into();
+        let mut more = base.clone();
+        more["Spec"]["properties"]["host"] = serde_json::json!({"type": "string"});
+        let key = |s: &Schemas| s.shape(s.by_name["Thing"]);
+        let (a, b, c, d) = (
+            compile(base),
+            compile(described),
+            compile(typed),
+            compile(more),
+        );
+        // Descriptions are not validated; a type or a new field is. The
+        // cycle (Thing.child is a Thing) ends.
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c));
+        assert_ne!(key(&a), key(&d));
+        assert_eq!(key(&a), key(&a), "cached");
+        // Kinds that did not change between the bundled versions share a key.
+        let (old, new) = (version("1.29").unwrap(), version("1.37").unwrap());
+        let gvk =
+            |s: &Schemas, api: &str, kind: &str| s.by_gvk[&(api.to_string(), kind.to_string())];
+        let cm = |s: &Schemas| s.shape(gvk(s, "v1", "ConfigMap"));
+        assert_eq!(cm(old), cm(new));
+    }
 
     #[test]
     fn bundle_loads_and_resolves_kinds() {

@@ -343,17 +343,28 @@ impl Checker {
             .map(|s| s.by_gvk.get(&key).copied())
             .collect();
         if ids.iter().any(Option::is_some) {
+            // The previous version's schema key and findings: a kind
+            // unchanged between two versions is validated once.
+            let mut last: Option<([u8; 32], Vec<Finding>)> = None;
             for (vi, (s, id)) in self.schemas.iter().zip(&ids).enumerate() {
                 match id {
                     Some(id) => {
-                        let mut fs = Vec::new();
-                        validate::validate(s, *id, o.node, &mut fs);
-                        for f in fs {
-                            match versioned.iter_mut().find(|(g, _)| *g == f) {
+                        let shape = s.shape(*id);
+                        let fs = match last.take() {
+                            Some((k, fs)) if k == shape => fs,
+                            _ => {
+                                let mut fs = Vec::new();
+                                validate::validate(s, *id, o.node, &mut fs);
+                                fs
+                            }
+                        };
+                        for f in &fs {
+                            match versioned.iter_mut().find(|(g, _)| g == f) {
                                 Some((_, vs)) => vs.push(vi),
-                                None => versioned.push((f, vec![vi])),
+                                None => versioned.push((f.clone(), vec![vi])),
                             }
                         }
+                        last = Some((shape, fs));
                     }
                     None if !removed => findings.push(Finding {
                         rule: "removed-api",

@@ -50,6 +50,12 @@ fn walk(
     }
     if !s.one_of.is_empty() {
         let ok = s.one_of.iter().any(|&alt| {
+            // An alternative of another type fails at once (int-or-string
+            // fields are everywhere): no need to make its error message.
+            let a = schemas.resolve(alt);
+            if !a.quantity && a.one_of.is_empty() && a.types != 0 && bits(node) & a.types == 0 {
+                return false;
+            }
             let mut tmp = Vec::new();
             walk(schemas, alt, node, anchor, path, &mut tmp);
             tmp.is_empty()
