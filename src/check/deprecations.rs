@@ -7,6 +7,7 @@
 //! (facts from the deprecated API migration guide, and the field changes a
 //! migration needs). It is embedded and parsed on first use.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// One retired (or retiring) apiVersion of a kind.
@@ -34,6 +35,17 @@ pub struct Retired {
 pub const DATA: &str = include_str!("data/api-lifecycle.tsv");
 
 static TABLE: LazyLock<Vec<Retired>> = LazyLock::new(|| parse(DATA));
+
+/// Row of each (apiVersion, kind), `*` included: every object of a check
+/// is looked up, most of them in no row.
+static INDEX: LazyLock<HashMap<(&'static str, &'static str), usize>> = LazyLock::new(|| {
+    let mut index = HashMap::new();
+    for (i, r) in TABLE.iter().enumerate() {
+        // The first row of a pair wins, as a scan would find it.
+        index.entry((r.api_version, r.kind)).or_insert(i);
+    }
+    index
+});
 
 /// Every row of the embedded table.
 pub fn table() -> &'static [Retired] {
@@ -69,14 +81,10 @@ pub fn parse_version(v: &str) -> Option<(u32, u32)> {
 
 pub fn lookup(api_version: &str, kind: &str) -> Option<&'static Retired> {
     let table = table();
-    table
-        .iter()
-        .find(|r| r.api_version == api_version && r.kind == kind)
-        .or_else(|| {
-            table
-                .iter()
-                .find(|r| r.api_version == api_version && r.kind == "*")
-        })
+    INDEX
+        .get(&(api_version, kind))
+        .or_else(|| INDEX.get(&(api_version, "*")))
+        .map(|&i| &table[i])
 }
 
 #[cfg(test)]
