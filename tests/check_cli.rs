@@ -188,6 +188,14 @@ fn versions() -> String {
         .join(", ")
 }
 
+/// The diagnostics of one rule.
+fn with_rule<'a>(
+    d: &'a [kourse::diagnostic::Diagnostic],
+    rule: &str,
+) -> Vec<&'a kourse::diagnostic::Diagnostic> {
+    d.iter().filter(|x| x.rule == rule).collect()
+}
+
 const SVC: &str = "\
 apiVersion: v1
 kind: Service
@@ -298,10 +306,7 @@ fn mismatches_name_the_other_objects_location() {
 
     // The selected Pods have no port named `metrics`: the note shows their ports and where.
     let d = check(&SVC.replace("targetPort: http", "targetPort: metrics"));
-    let t: Vec<_> = d
-        .iter()
-        .filter(|d| d.rule == "target-port-missing")
-        .collect();
+    let t = with_rule(&d, "target-port-missing");
     assert_eq!(t.len(), 1, "{d:?}");
     assert_eq!(
         (t[0].file.to_str(), t[0].line, t[0].col, t[0].len),
@@ -318,10 +323,7 @@ fn mismatches_name_the_other_objects_location() {
 
     // A numeric targetPort that no container declares.
     let d = check(&SVC.replace("targetPort: http", "targetPort: 9090"));
-    let t: Vec<_> = d
-        .iter()
-        .filter(|d| d.rule == "target-port-missing")
-        .collect();
+    let t = with_rule(&d, "target-port-missing");
     assert_eq!(t.len(), 1, "{d:?}");
     assert_eq!(
         t[0].message,
@@ -330,7 +332,7 @@ fn mismatches_name_the_other_objects_location() {
 
     // The selector names a different app: the note shows the Pod labels there are, and where.
     let d = check(&SVC.replace("app: web", "app: frontend"));
-    let s: Vec<_> = d.iter().filter(|d| d.rule == "service-no-match").collect();
+    let s = with_rule(&d, "service-no-match");
     assert_eq!(s.len(), 1, "{d:?}");
     assert_eq!(
         (s[0].file.to_str(), s[0].line, s[0].col),
@@ -353,10 +355,7 @@ fn mismatches_name_the_other_objects_location() {
         Source::new("app/ing.yaml", ing),
         Source::new("app/svc.yaml", SVC),
     ]);
-    let i: Vec<_> = d
-        .iter()
-        .filter(|d| d.rule == "ingress-missing-service")
-        .collect();
+    let i = with_rule(&d, "ingress-missing-service");
     assert_eq!(i.len(), 1, "{d:?}");
     assert_eq!(
         (i[0].file.to_str(), i[0].line, i[0].col),
@@ -378,7 +377,7 @@ fn mismatch_notes_in_markdown_point_into_the_page() {
     );
     let c = Checker::new(&CheckOptions::default()).unwrap();
     let d = markdown::check_page(&c, Path::new("content/page.md"), &md);
-    let s: Vec<_> = d.iter().filter(|d| d.rule == "service-no-match").collect();
+    let s = with_rule(&d, "service-no-match");
     assert_eq!(s.len(), 1, "{d:?}");
     let svc_line = 1 + md.lines().position(|l| l == "    app: frontend").unwrap();
     let labels_line = 1 + md.lines().position(|l| l == ">         app: web").unwrap();
