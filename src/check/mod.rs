@@ -615,15 +615,22 @@ fn collect_objects<'a>(src: usize, p: &'a Parsed, objs: &mut Vec<Obj<'a>>, raws:
             version: None,
         });
     }
-    let text_lines: Vec<&str> = p.text.lines().collect();
+    // The lines only serve `# kourse:allow`: split the text when it has one.
+    let text_lines: Vec<&str> = if p.allows.is_empty() {
+        Vec::new()
+    } else {
+        p.text.lines().collect()
+    };
     for doc in &p.stream.docs {
         let Some(root) = &doc.root else { continue };
         // Comments right above a document belong to it, so a header line
         // `# kourse:allow RULE why` covers the whole object.
-        let lines = (
-            leading_comments_start(&text_lines, doc.first_line),
-            doc.last_line,
-        );
+        let first = if p.allows.is_empty() {
+            doc.first_line
+        } else {
+            leading_comments_start(&text_lines, doc.first_line)
+        };
+        let lines = (first, doc.last_line);
         object(src, root, lines, objs, raws, 0);
     }
 }
