@@ -334,12 +334,7 @@ impl CourseBlocks {
         }
         let shown = canonical
             .strip_prefix(&self.root_canonical)
-            .map(|p| {
-                p.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
+            .map(crate::content::slash_path)
             .unwrap_or_else(|_| rel.to_owned());
         Ok((canonical, shown))
     }

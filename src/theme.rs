@@ -37,7 +37,7 @@ impl Theme {
         let mut templates = BTreeMap::new();
         for file in embedded_files(&TEMPLATES) {
             if let Some(text) = file.contents_utf8() {
-                let name = slash_path(file.path());
+                let name = crate::content::slash_path(file.path());
                 templates.insert(
                     name.clone(),
                     (
@@ -50,7 +50,7 @@ impl Theme {
         let mut assets = BTreeMap::new();
         for file in embedded_files(&ASSETS) {
             assets.insert(
-                format!("{ASSET_DIR}/{}", slash_path(file.path())),
+                format!("{ASSET_DIR}/{}", crate::content::slash_path(file.path())),
                 file.contents().to_vec(),
             );
         }
@@ -198,13 +198,6 @@ fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<
     out
 }
 
-fn slash_path(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Regular files below `dir` as (relative `/` path, full path); skips
 /// editor backups and refuses symlinks that leave the folder.
 fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
@@ -240,7 +233,7 @@ fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf
             continue;
         }
         let rel = path.strip_prefix(dir).unwrap_or(path);
-        out.push((slash_path(rel), path.to_path_buf()));
+        out.push((crate::content::slash_path(rel), path.to_path_buf()));
     }
     out
 }
@@ -249,6 +242,6 @@ fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf
 pub fn default_templates() -> Vec<(String, &'static [u8])> {
     embedded_files(&TEMPLATES)
         .into_iter()
-        .map(|f| (slash_path(f.path()), f.contents()))
+        .map(|f| (crate::content::slash_path(f.path()), f.contents()))
         .collect()
 }

@@ -178,7 +178,24 @@ fn sigkill_during_a_build_keeps_the_previous_site() {
     // removes them.
     build_ok(root, &[]);
     same_site(&expected, &site, "after the kills");
-    assert_eq!(strays(root), Vec::<String>::new());
+    let left = strays(root);
+    let inside: Vec<Vec<String>> = left
+        .iter()
+        .map(|d| {
+            std::fs::read_dir(root.join(d))
+                .map(|r| {
+                    r.take(5)
+                        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "holding (first entries) {inside:?}"
+    );
 }
 
 /// Every file and folder below `root` outside the excluded top-level

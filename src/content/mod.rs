@@ -129,11 +129,7 @@ impl LoadCache {
     pub fn forget(&mut self, root: &Path, path: &Path) {
         let rel = path.strip_prefix(root).unwrap_or(path);
         if let Ok(rel) = rel.strip_prefix(CONTENT_DIR) {
-            let source = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let source = slash_path(rel);
             let known = self.files.remove(&source).is_some();
             let full = if path.is_absolute() {
                 path.to_path_buf()
@@ -311,11 +307,7 @@ fn load_file(
 ) -> Result<Loaded, Diagnostic> {
     let file = shown(root, path);
     let rel = path.strip_prefix(content).unwrap_or(path);
-    let source = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let source = slash_path(rel);
     let meta = std::fs::metadata(path).ok();
     let stamp = meta.as_ref().map(|m| (m.len(), m.modified().ok()));
     let cached = previous
@@ -400,6 +392,15 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 fn shown(root: &Path, path: &Path) -> PathBuf {
     crate::diagnostic::display_path(path, root)
+}
+
+/// A relative path written with `/` separators, as page sources and output
+/// paths are, whatever the platform.
+pub fn slash_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `03-workloads` → `workloads`; `10-faq.md` → `faq`.

@@ -647,10 +647,7 @@ impl Engine {
             }
         }
         if let Some(p) = &self.print {
-            diags.extend(p.diags.iter().cloned());
-            for (path, bytes) in &p.files {
-                extras.insert(path.clone(), bytes.clone());
-            }
+            take_made(&p.files, &p.diags, &mut extras, &mut diags);
         }
         // The other course-wide files depend on the template-wide inputs
         // (navigation included), where pages show examples, and examples/.
@@ -684,10 +681,7 @@ impl Engine {
             });
         }
         if let Some(e) = &self.extras {
-            diags.extend(e.diags.iter().cloned());
-            for (path, bytes) in &e.files {
-                extras.insert(path.clone(), bytes.clone());
-            }
+            take_made(&e.files, &e.diags, &mut extras, &mut diags);
         }
         for e in &entries {
             for (path, bytes) in &e.published {
@@ -785,6 +779,19 @@ impl Engine {
                 clock.laps
             },
         })
+    }
+}
+
+/// Adds cached course-wide files and their diagnostics to this rebuild's.
+fn take_made(
+    files: &FileList,
+    made_diags: &[Diagnostic],
+    extras: &mut BTreeMap<String, Arc<Vec<u8>>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    diags.extend(made_diags.iter().cloned());
+    for (path, bytes) in files {
+        extras.insert(path.clone(), bytes.clone());
     }
 }
 

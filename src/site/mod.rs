@@ -746,11 +746,7 @@ fn examples_index(
             continue;
         }
         let rel = path.strip_prefix(root).unwrap_or(path);
-        let shown = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let shown = crate::content::slash_path(rel);
         if exclude
             .iter()
             .any(|g| crate::check::cli::glob_match(g, &shown))
@@ -837,15 +833,7 @@ pub fn search_index<R: Borrow<Rendered>>(
     };
     build_index(&docs, &opts)
         .into_iter()
-        .map(|(path, bytes)| {
-            (
-                path.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-                bytes,
-            )
-        })
+        .map(|(path, bytes)| (crate::content::slash_path(&path), bytes))
         .collect()
 }
 

@@ -172,7 +172,7 @@ struct StagingDir {
 impl Drop for StagingDir {
     fn drop(&mut self) {
         if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = remove_site_dir(&self.path);
         }
     }
 }
@@ -191,7 +191,7 @@ fn claim_spare(parent: &Path, name: &str, staging: &Path) -> Option<HashSet<Stri
         return None;
     }
     let unusable = || {
-        let _ = std::fs::remove_dir_all(staging);
+        let _ = remove_site_dir(staging);
         let _ = std::fs::create_dir(staging);
         None
     };
@@ -208,11 +208,7 @@ fn claim_spare(parent: &Path, name: &str, staging: &Path) -> Option<HashSet<Stri
             let Ok(rel) = entry.path().strip_prefix(staging) else {
                 return unusable();
             };
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.insert(rel.join("/"));
+            files.insert(crate::content::slash_path(rel));
         } else if !ft.is_dir() {
             return unusable();
         }
@@ -435,7 +431,7 @@ fn keep_as_spare(previous: &Path, out: &Path) {
         && !spare.exists()
         && std::fs::rename(previous, &spare).is_ok();
     if !kept {
-        let _ = std::fs::remove_dir_all(previous);
+        let _ = remove_site_dir(previous);
     }
 }
 
@@ -496,10 +492,37 @@ fn remove_stale(parent: &Path, name: &str) {
             continue;
         };
         let path = entry.path();
-        if pid != std::process::id() && !process_alive(pid) && path.join(MARKER).is_file() {
-            let _ = std::fs::remove_dir_all(&path);
+        // An empty one is a build killed before it wrote anything.
+        let empty = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
+        if pid != std::process::id()
+            && !process_alive(pid)
+            && (path.join(MARKER).is_file() || empty)
+        {
+            let _ = remove_site_dir(&path);
         }
     }
+}
+
+/// Removes a folder kourse wrote, its [`MARKER`] last: a removal cut short
+/// (the process killed) leaves a folder still marked as kourse's, which the
+/// next build then removes, rather than one it must leave alone.
+fn remove_site_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == MARKER {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    match std::fs::remove_file(dir.join(MARKER)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::remove_dir(dir)
 }
 
 #[cfg(unix)]
@@ -631,6 +654,35 @@ mod tests {
             files_of(&dir.path().join(".public.spare")),
             [MARKER, "c.html", "d/", "d/e.html"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn leftovers_of_killed_builds_are_removed_only_when_marked_or_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let make = |suffix: &str, files: &[&str]| {
+            let d = dir.path().join(format!(".public.tmp-{dead}-{suffix}"));
+            std::fs::create_dir(&d).unwrap();
+            for f in files {
+                std::fs::write(d.join(f), b"x").unwrap();
+            }
+            d
+        };
+        let empty = make("empty", &[]);
+        let marked = make("marked", &[MARKER, "a.html"]);
+        let foreign = make("foreign", &["notes.txt"]);
+        Staging::new(&out).unwrap().commit().unwrap();
+        assert!(!empty.exists() && !marked.exists());
+        assert!(foreign.join("notes.txt").exists(), "not kourse's: kept");
+        // A removal cut short keeps the marker until last.
+        let site = make("site", &[MARKER, "b.html"]);
+        std::fs::create_dir(site.join("sub")).unwrap();
+        remove_site_dir(&site).unwrap();
+        assert!(!site.exists());
     }
 
     #[cfg(unix)]
