@@ -116,13 +116,6 @@ impl Server {
         let _ = self.trigger.send(paths);
     }
 
-    /// Blocks until the server is stopped from another thread.
-    pub fn wait(mut self) {
-        for t in std::mem::take(&mut self.threads) {
-            let _ = t.join();
-        }
-    }
-
     pub fn stop(mut self) {
         self.shutdown();
     }
