@@ -10,6 +10,11 @@
 //! one, searches for a free inode and avoids those freed in the last
 //! minutes, which every rebuild's deleted site has just freed): at 2,000
 //! pages that was a quarter of a rebuild's time.
+//!
+//! A fresh staging folder (no spare: the first build, or the output was
+//! deleted) is marked as the top of a folder tree, so ext4 places its
+//! section folders, and the pages in them, in block groups of their own
+//! rather than beside the inodes the deleted site has just freed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -152,6 +157,37 @@ fn canonical_maybe_missing(p: &Path) -> PathBuf {
     }
 }
 
+/// Sets the "top of directory hierarchy" flag (`chattr +T`) on `dir`, where
+/// the filesystem has it: ext4 then spreads `dir`'s subfolders over block
+/// groups with free inodes to spare, as it does for folders in `/`. On an
+/// ext4 without a journal that matters: allocating an inode skips over
+/// every inode freed in the last minute, one by one, so writing 2,500 files
+/// right after deleting a site of that size spent a fifth of a 2,000-page
+/// build in the kernel. Only a hint: any failure is ignored.
+fn mark_tree_top(dir: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        /// FS_TOPDIR_FL of linux/fs.h (not in the libc crate).
+        const FS_TOPDIR_FL: libc::c_int = 0x0002_0000;
+        let Ok(folder) = std::fs::File::open(dir) else {
+            return;
+        };
+        let fd = folder.as_raw_fd();
+        let mut flags: libc::c_int = 0;
+        // SAFETY: both ioctls read or write one int through the pointer
+        // given, on a descriptor owned by `folder` for the whole call.
+        unsafe {
+            if libc::ioctl(fd, libc::FS_IOC_GETFLAGS, &mut flags) == 0 {
+                flags |= FS_TOPDIR_FL;
+                libc::ioctl(fd, libc::FS_IOC_SETFLAGS, &flags);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+}
+
 /// A folder being filled with a new site.
 pub struct Staging {
     dir: StagingDir,
@@ -240,7 +276,13 @@ impl Staging {
             path: fresh.keep(),
             keep: false,
         };
-        let existing = claim_spare(&parent, &name, &dir.path).unwrap_or_default();
+        let existing = match claim_spare(&parent, &name, &dir.path) {
+            Some(files) => files,
+            None => {
+                mark_tree_top(&dir.path);
+                HashSet::new()
+            }
+        };
         std::fs::write(
             dir.path.join(MARKER),
             b"This folder is written by kourse build and replaced whole on every build.\n",
@@ -707,5 +749,38 @@ mod tests {
                 .is_file()
         );
         assert_eq!(files_of(&out), [MARKER, "page.html"]);
+    }
+
+    /// The flag is asserted where it is known to be kept: on ext4, which
+    /// this project's machines use (elsewhere the hint may be refused).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_fresh_staging_folder_is_marked_as_a_tree_top_on_ext4() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let s = Staging::new(&out).unwrap();
+        let folder = std::fs::File::open(s.path()).unwrap();
+        // SAFETY: statfs and the ioctl write only into the values given.
+        let (fs_type, flags) = unsafe {
+            let mut st: libc::statfs = std::mem::zeroed();
+            assert_eq!(libc::fstatfs(folder.as_raw_fd(), &mut st), 0);
+            let mut flags: libc::c_int = 0;
+            libc::ioctl(folder.as_raw_fd(), libc::FS_IOC_GETFLAGS, &mut flags);
+            (st.f_type, flags)
+        };
+        const EXT4_SUPER_MAGIC: i64 = 0xEF53;
+        // f_type is an i64 here but of another width on other targets.
+        #[allow(clippy::unnecessary_cast)]
+        let fs_type = fs_type as i64;
+        if fs_type != EXT4_SUPER_MAGIC {
+            eprintln!("not ext4 (f_type {fs_type:#x}): the tree-top flag is not checked");
+            return;
+        }
+        assert_ne!(flags & 0x0002_0000, 0, "FS_TOPDIR_FL not set: {flags:#x}");
+        s.commit().unwrap();
+        // The replaced site becomes the spare; staging into it needs no flag.
+        let s = Staging::new(&out).unwrap();
+        assert!(s.path().join(MARKER).is_file());
     }
 }
