@@ -455,7 +455,7 @@ impl CourseBlocks {
             };
         }
         let page = place.page;
-        let verdict = self.checks.inline_block(
+        let (verdict, parsed) = self.checks.inline_block(
             &page.file,
             &page.text,
             place.line,
@@ -464,7 +464,6 @@ impl CourseBlocks {
             attrs.expect_error.as_deref(),
         );
         let line_numbers: Vec<usize> = (1..=text.lines().count()).collect();
-        let parsed = crate::check::yaml::parse(crate::check::yaml::strip_bom(text));
         let docs = self.checks.field_docs_in(&parsed);
         let kinds = kinds_of(text);
         let html = crate::manifests::figure(
@@ -498,6 +497,15 @@ impl CourseBlocks {
 }
 
 impl BlockHandler for CourseBlocks {
+    fn begin_page(
+        &self,
+        page: &crate::content::Page,
+        events: &[(pulldown_cmark::Event<'_>, std::ops::Range<usize>)],
+    ) {
+        self.checks
+            .begin_page(&page.file, &page.text, page.body_offset, events);
+    }
+
     fn code_block(
         &self,
         place: BlockPlace<'_>,

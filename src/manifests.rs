@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::check::markdown::{self, YamlBlock};
+use crate::check::yaml::{Stream, strip_bom};
 use crate::check::{Checker, FieldDoc, Source};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::highlight::{HighlightCache, escape_html};
@@ -20,8 +22,32 @@ use crate::highlight::{HighlightCache, escape_html};
 pub struct ManifestChecks {
     checker: Checker,
     root: PathBuf,
-    pages: Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+    pages: Mutex<HashMap<PathBuf, Arc<PageCheck>>>,
     folders: Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+}
+
+/// The check of a page's yaml blocks, and their parsed streams, which the
+/// figures take (by the block's first line) instead of parsing again.
+#[derive(Default)]
+struct PageCheck {
+    diagnostics: Vec<Diagnostic>,
+    streams: Mutex<HashMap<usize, Stream>>,
+}
+
+impl PageCheck {
+    fn new(checker: &Checker, file: &Path, text: &str, blocks: &[YamlBlock]) -> PageCheck {
+        let streams = markdown::parse_blocks(file, blocks);
+        let diagnostics = markdown::check_blocks(checker, file, text, blocks, &streams);
+        let streams = blocks
+            .iter()
+            .zip(streams)
+            .filter_map(|(b, s)| Some((b.line, s?)))
+            .collect();
+        PageCheck {
+            diagnostics,
+            streams: Mutex::new(streams),
+        }
+    }
 }
 
 /// What the reader sees about a manifest's check.
@@ -64,10 +90,31 @@ impl ManifestChecks {
         self.checker.field_docs_in(stream)
     }
 
-    /// Diagnostics of all manifests of a page, computed once per page.
-    fn page(&self, file: &Path, markdown: &str) -> Arc<Vec<Diagnostic>> {
+    /// Checks the manifests of a page whose Markdown the renderer has just
+    /// parsed (`events` of `text[base..]`), before its blocks are rendered.
+    pub fn begin_page(
+        &self,
+        file: &Path,
+        text: &str,
+        base: usize,
+        events: &[(pulldown_cmark::Event<'_>, std::ops::Range<usize>)],
+    ) {
+        let blocks = markdown::yaml_blocks_of(text, base, events);
+        if blocks.is_empty() {
+            return;
+        }
+        let check = PageCheck::new(&self.checker, file, text, &blocks);
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(file.to_path_buf(), Arc::new(check));
+    }
+
+    /// The check of all manifests of a page, computed once per page (here,
+    /// if [`ManifestChecks::begin_page`] was not called).
+    fn page(&self, file: &Path, text: &str) -> Arc<PageCheck> {
         once(&self.pages, file, || {
-            crate::check::markdown::check_page(&self.checker, file, markdown)
+            PageCheck::new(&self.checker, file, text, &markdown::yaml_blocks(text))
         })
     }
 
@@ -98,10 +145,11 @@ impl ManifestChecks {
         col: usize,
         text: &str,
         expect: Option<&str>,
-    ) -> Verdict {
+    ) -> (Verdict, Stream) {
         let last_line = first_line + text.lines().count();
         let page = self.page(page_file, page_text);
         let mine = page
+            .diagnostics
             .iter()
             .filter(|d| d.line + 1 >= first_line && d.line <= last_line);
         let mut v = Verdict::default();
@@ -129,7 +177,13 @@ impl ManifestChecks {
                 .filter(|d| d.rule == rule)
                 .collect();
         }
-        v
+        let stream = page
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&first_line);
+        let stream = stream.unwrap_or_else(|| crate::check::yaml::parse(strip_bom(text)));
+        (v, stream)
     }
 
     /// The verdict for an included example file: its diagnostics within its
@@ -194,11 +248,11 @@ impl ManifestChecks {
 
 /// The cached value for `key`, computing it on first use. Two threads may
 /// compute the same key at once; both get a correct result.
-fn once(
-    map: &Mutex<HashMap<PathBuf, Arc<Vec<Diagnostic>>>>,
+fn once<T>(
+    map: &Mutex<HashMap<PathBuf, Arc<T>>>,
     key: &Path,
-    compute: impl FnOnce() -> Vec<Diagnostic>,
-) -> Arc<Vec<Diagnostic>> {
+    compute: impl FnOnce() -> T,
+) -> Arc<T> {
     if let Some(hit) = map.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
         return hit.clone();
     }
@@ -428,5 +482,42 @@ mod tests {
     fn entities_count_as_one_column() {
         let out = annotate_line("&amp; key: 1", &[&doc(1, 3, 3)]);
         assert!(out.starts_with("&amp; <span class=\"field\""), "{out}");
+    }
+
+    /// The build checks a page from the renderer's parse of its body; the
+    /// result must be what `kourse check` finds parsing the whole file.
+    #[test]
+    fn a_page_checked_from_the_renderers_events_matches_kourse_check() {
+        let text = "+++\ntitle = \"T\"\n+++\n\n# T\n\n> ```yaml\n> apiVersion: v1\n> kind: Pod\n> metadata: {name: a}\n> spec:\n>   containers: [{name: c, image: nginx, ports: [{containerPort: 99999}]}]\n> ```\n\n- item\n\n  ```yaml expect-error=port-range\n  apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers: [{name: c, image: nginx:1.27}]\n  ```\n";
+        let body = text.find("\n# T").unwrap() + 1;
+        let checker = Checker::new(&crate::check::CheckOptions::default()).unwrap();
+        let file = Path::new("content/p.md");
+        let expected = markdown::check_page(&checker, file, text);
+        assert!(
+            expected
+                .iter()
+                .any(|d| d.rule == "port-range" && d.line == 12)
+        );
+        assert!(
+            expected
+                .iter()
+                .any(|d| d.rule == "expect-error" && d.line == 17)
+        );
+        let checks = ManifestChecks::new(checker, Path::new("."));
+        let events: Vec<_> =
+            pulldown_cmark::Parser::new_ext(&text[body..], crate::markdown::parser_options())
+                .into_offset_iter()
+                .collect();
+        checks.begin_page(file, text, body, &events);
+        let page = checks.page(file, "not parsed again");
+        assert_eq!(page.diagnostics, expected);
+        // The figures get the streams the check parsed.
+        let (verdict, stream) = checks.inline_block(file, text, 8, 3, "#\n#\n#\n#\n#\n", None);
+        assert!(verdict.diagnostics.iter().any(|d| d.rule == "port-range"));
+        assert_eq!(
+            stream.docs.len(),
+            1,
+            "the block's own stream, not a parse of the text given"
+        );
     }
 }

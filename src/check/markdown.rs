@@ -1,12 +1,14 @@
 //! Fenced ```yaml blocks of a Markdown page, with their fence attributes and
 //! positions, so diagnostics point at the line in the `.md`.
 
+use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+use super::yaml::Stream;
 use super::{Checker, Source};
-use crate::diagnostic::{Diagnostic, line_col};
+use crate::diagnostic::{Diagnostic, LineIndex, line_col};
 
 /// One fenced yaml block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,37 +73,54 @@ pub fn parse_fence_info(info: &str) -> (String, FenceAttrs) {
 /// Every fenced block whose language is `yaml` or `yml`, including blocks
 /// nested in block quotes and lists.
 pub fn yaml_blocks(markdown: &str) -> Vec<YamlBlock> {
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(markdown, Options::all())
+        .into_offset_iter()
+        .collect();
+    yaml_blocks_of(markdown, 0, &events)
+}
+
+/// [`yaml_blocks`] of a page already parsed: `events` are the parser's
+/// events of `text[base..]` with their offsets, so a renderer that has
+/// them need not parse the page again.
+pub fn yaml_blocks_of(
+    text: &str,
+    base: usize,
+    events: &[(Event<'_>, Range<usize>)],
+) -> Vec<YamlBlock> {
     let mut out = Vec::new();
     let mut cur: Option<(FenceAttrs, usize, String, Option<usize>)> = None;
-    for (event, range) in Parser::new_ext(markdown, Options::all()).into_offset_iter() {
+    // Built at the first block: most pages' code is not YAML.
+    let mut lines: Option<LineIndex> = None;
+    for (event, range) in events {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                let (lang, attrs) = parse_fence_info(&info);
+                let (lang, attrs) = parse_fence_info(info);
                 if lang == "yaml" || lang == "yml" {
-                    cur = Some((attrs, range.start, String::new(), None));
+                    cur = Some((attrs, base + range.start, String::new(), None));
                 }
             }
             Event::Text(t) => {
                 if let Some((_, _, text, first)) = cur.as_mut() {
                     if first.is_none() {
-                        *first = Some(range.start);
+                        *first = Some(base + range.start);
                     }
-                    text.push_str(&t);
+                    text.push_str(t);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((attrs, start, text, first)) = cur.take() {
+                if let Some((attrs, start, block, first)) = cur.take() {
+                    let lines = lines.get_or_insert_with(|| LineIndex::new(text));
                     let (line, col) = match first {
-                        Some(off) => line_col(markdown, off),
-                        None => (line_col(markdown, start).0 + 1, 1),
+                        Some(off) => lines.line_col(off),
+                        None => (lines.line_col(start).0 + 1, 1),
                     };
                     out.push(YamlBlock {
-                        text,
+                        text: block,
                         line,
                         col,
                         attrs,
                         start,
-                        end: range.end,
+                        end: base + range.end,
                     });
                 }
             }
@@ -128,20 +147,47 @@ impl YamlBlock {
 /// its diagnostics are then dropped), `not-manifest` blocks not at all.
 pub fn check_page(checker: &Checker, path: &Path, markdown: &str) -> Vec<Diagnostic> {
     let blocks = yaml_blocks(markdown);
-    let mut out = Vec::new();
-    let normal: Vec<Source> = blocks
+    let streams = parse_blocks(path, &blocks);
+    check_blocks(checker, path, markdown, &blocks, &streams)
+}
+
+/// The YAML stream of each block that is a manifest (`None` for a
+/// `not-manifest` block), for [`check_blocks`].
+pub fn parse_blocks(path: &Path, blocks: &[YamlBlock]) -> Vec<Option<Stream>> {
+    blocks
         .iter()
-        .filter(|b| !b.attrs.not_manifest && b.attrs.expect_error.is_none())
-        .map(|b| b.source(path))
-        .collect();
+        .map(|b| (!b.attrs.not_manifest).then(|| b.source(path).parse()))
+        .collect()
+}
+
+/// [`check_page`] of blocks already found and parsed (`streams` from
+/// [`parse_blocks`]).
+pub fn check_blocks(
+    checker: &Checker,
+    path: &Path,
+    markdown: &str,
+    blocks: &[YamlBlock],
+    streams: &[Option<Stream>],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let manifests = || {
+        blocks
+            .iter()
+            .zip(streams)
+            .filter_map(|(b, s)| Some((b, s.as_ref()?)))
+    };
+    let (normal, normal_streams): (Vec<Source>, Vec<&Stream>) = manifests()
+        .filter(|(b, _)| b.attrs.expect_error.is_none())
+        .map(|(b, s)| (b.source(path), s))
+        .unzip();
     if !normal.is_empty() {
-        out.extend(checker.check(&normal));
+        out.extend(checker.check_parsed(&normal, &normal_streams));
     }
-    for b in blocks.iter().filter(|b| !b.attrs.not_manifest) {
+    for (b, stream) in manifests() {
         let Some(rule) = &b.attrs.expect_error else {
             continue;
         };
-        let diags = checker.check(&[b.source(path)]);
+        let diags = checker.check_parsed(&[b.source(path)], &[stream]);
         if !diags.iter().any(|d| &d.rule == rule) {
             let got: Vec<String> = diags
                 .iter()

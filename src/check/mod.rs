@@ -117,6 +117,12 @@ impl Source {
             col_offset: 0,
         }
     }
+
+    /// The source's YAML stream (a leading byte-order mark skipped), as
+    /// [`Checker::check_parsed`] expects it.
+    pub fn parse(&self) -> yaml::Stream {
+        yaml::parse(yaml::strip_bom(&self.text))
+    }
 }
 
 /// The checker: target versions, compiled schemas and rule levels. `Send + Sync`.
@@ -144,7 +150,7 @@ pub struct Obj<'a> {
 
 struct Parsed<'s> {
     text: &'s str,
-    stream: yaml::Stream,
+    stream: &'s yaml::Stream,
     /// `# kourse:allow` comments: line and rule ids.
     allows: Vec<(u32, Vec<String>)>,
 }
@@ -234,11 +240,25 @@ impl Checker {
 
     /// Checks a set of sources together: cross-object checks span the whole set.
     pub fn check(&self, sources: &[Source]) -> Vec<Diagnostic> {
-        let parsed: Vec<Parsed> = if sources.len() > 1 {
-            sources.par_iter().map(|s| parse_source(s)).collect()
+        let streams: Vec<yaml::Stream> = if sources.len() > 1 {
+            sources.par_iter().map(Source::parse).collect()
         } else {
-            sources.iter().map(parse_source).collect()
+            sources.iter().map(Source::parse).collect()
         };
+        let streams: Vec<&yaml::Stream> = streams.iter().collect();
+        self.check_parsed(sources, &streams)
+    }
+
+    /// [`Checker::check`] of sources already parsed: `streams[i]` is
+    /// [`Source::parse`] of `sources[i]`. The build parses a page's
+    /// manifests once for the check and the figure that shows them.
+    pub fn check_parsed(&self, sources: &[Source], streams: &[&yaml::Stream]) -> Vec<Diagnostic> {
+        debug_assert_eq!(sources.len(), streams.len());
+        let parsed: Vec<Parsed> = sources
+            .iter()
+            .zip(streams)
+            .map(|(s, stream)| parse_source(s, stream))
+            .collect();
         let mut objs: Vec<Obj> = Vec::new();
         let mut raws: Vec<Raw> = Vec::new();
         for (i, p) in parsed.iter().enumerate() {
@@ -550,9 +570,8 @@ fn diagnostic_at(
     d
 }
 
-fn parse_source(s: &Source) -> Parsed<'_> {
+fn parse_source<'s>(s: &'s Source, stream: &'s yaml::Stream) -> Parsed<'s> {
     let text = yaml::strip_bom(&s.text);
-    let stream = yaml::parse(text);
     let mut allows = Vec::new();
     if text.contains("kourse:allow") {
         for (i, line) in text.lines().enumerate() {

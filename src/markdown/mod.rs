@@ -87,6 +87,10 @@ pub struct BlockPlace<'a> {
 
 /// Extension point for fenced blocks and `{{#name args}}` directives.
 pub trait BlockHandler: Sync {
+    /// Called once per page before any of its blocks, with the parser's
+    /// events of the page's body (offsets from `page.body_offset`), for a
+    /// handler that needs all of a page's blocks at once.
+    fn begin_page(&self, _page: &Page, _events: &[(Event<'_>, Range<usize>)]) {}
     /// Renders a fenced code block; `None` falls back to plain highlighting.
     fn code_block(
         &self,
@@ -217,6 +221,7 @@ impl<'a> PageRenderer<'a> {
         let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, parser_options())
             .into_offset_iter()
             .collect();
+        self.blocks.begin_page(page, &events);
         let mut st = State::new(page);
         let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
         let lines = crate::diagnostic::LineIndex::new(text);

@@ -835,6 +835,14 @@ struct Recording<'a> {
 impl BlockHandler for Recording<'_> {
     // Every method forwards to the course's handler; a method left to its
     // default here would render differently from the full build.
+    fn begin_page(
+        &self,
+        page: &crate::content::Page,
+        events: &[(pulldown_cmark::Event<'_>, std::ops::Range<usize>)],
+    ) {
+        self.inner.begin_page(page, events);
+    }
+
     fn code_block(
         &self,
         place: BlockPlace<'_>,
