@@ -127,6 +127,32 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
+/// Calls `f` with each word of `text` as [`words`] splits it (runs of
+/// alphanumeric characters), not lowercased. ASCII text is split by bytes:
+/// this runs over every word of the site.
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    if !text.is_ascii() {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .for_each(f);
+        return;
+    }
+    let mut start = None;
+    for (i, b) in text.bytes().enumerate() {
+        match (b.is_ascii_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                f(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
+    }
+}
+
 /// Splits `camelCase`/`PascalCase` identifiers into their parts
 /// (`targetPort` → `target`, `port`), lowercased; empty for plain words.
 fn camel_parts(term: &str) -> Vec<String> {
@@ -189,9 +215,20 @@ fn clean_boost(b: f32) -> f32 {
 /// `s` with runs of whitespace made single spaces, cut to `max` characters
 /// (with `…` when cut). Stops reading at the cut: section texts can be long.
 fn truncate_chars(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max * 2));
+    // ASCII text (most of a course) is split by bytes, which is several
+    // times faster than decoding characters; for it the two splits agree
+    // except on U+000B, which the byte split does not take for a space.
+    if s.is_ascii() && !s.contains('\u{b}') {
+        truncate_words(s.split_ascii_whitespace(), max)
+    } else {
+        truncate_words(s.split_whitespace(), max)
+    }
+}
+
+fn truncate_words<'s>(words: impl Iterator<Item = &'s str>, max: usize) -> String {
+    let mut out = String::with_capacity(max.min(4096));
     let mut chars = 0;
-    for word in s.split_whitespace() {
+    for word in words {
         if chars > 0 {
             if chars == max {
                 out.push('…');
@@ -411,60 +448,70 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
     // surface word → stem id (None: not indexed)
     let mut vocab: FxHashMap<String, Option<u32>> = FxHashMap::default();
     let mut sections: Vec<SectionTerms> = Vec::new();
-    let mut counting: FxHashMap<u32, [u16; FIELDS]> = FxHashMap::default();
+    // The section being counted: term frequencies by stem id, and the ids
+    // it has touched (an array, not a map: one look-up per word is enough).
+    let mut counting: Vec<[u16; FIELDS]> = Vec::new();
+    let mut touched: Vec<u32> = Vec::new();
     let mut pages: Vec<usize> = Vec::with_capacity(docs.len());
     for doc in docs {
         let secs = sections_of(doc);
         pages.push(secs.len());
         for (i, sec) in secs.iter().enumerate() {
             let mut len = [0u32; FIELDS];
-            let mut add =
-                |field: usize, text: &str, counting: &mut FxHashMap<u32, [u16; FIELDS]>| {
-                    for word in text.split(|c: char| !c.is_alphanumeric()) {
-                        if word.is_empty() {
-                            continue;
+            let mut add = |field: usize, text: &str| {
+                for_each_word(text, |word| {
+                    let lower: std::borrow::Cow<'_, str> = if word
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    {
+                        word.into()
+                    } else if word.is_ascii() {
+                        word.to_ascii_lowercase().into()
+                    } else {
+                        word.to_lowercase().into()
+                    };
+                    let id = match vocab.get(lower.as_ref()) {
+                        Some(id) => *id,
+                        None => {
+                            let id = analyzer.stem(&lower).map(|stem| {
+                                *stem_ids.entry(stem).or_insert_with_key(|s| {
+                                    stems.push(s.clone());
+                                    (stems.len() - 1) as u32
+                                })
+                            });
+                            vocab.insert(lower.into_owned(), id);
+                            id
                         }
-                        let lower: std::borrow::Cow<'_, str> = if word
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                        {
-                            word.into()
-                        } else {
-                            word.to_lowercase().into()
-                        };
-                        let id = match vocab.get(lower.as_ref()) {
-                            Some(id) => *id,
-                            None => {
-                                let id = analyzer.stem(&lower).map(|stem| {
-                                    *stem_ids.entry(stem).or_insert_with_key(|s| {
-                                        stems.push(s.clone());
-                                        (stems.len() - 1) as u32
-                                    })
-                                });
-                                vocab.insert(lower.into_owned(), id);
-                                id
-                            }
-                        };
-                        let Some(id) = id else { continue };
-                        let tf = counting.entry(id).or_insert([0; FIELDS]);
-                        tf[field] = tf[field].saturating_add(1);
-                        len[field] += 1;
+                    };
+                    let Some(id) = id else { return };
+                    if counting.len() <= id as usize {
+                        counting.resize(id as usize + 1, [0; FIELDS]);
                     }
-                };
+                    let tf = &mut counting[id as usize];
+                    if *tf == [0; FIELDS] {
+                        touched.push(id);
+                    }
+                    tf[field] = tf[field].saturating_add(1);
+                    len[field] += 1;
+                });
+            };
             if i == 0 {
-                add(TITLE, &doc.page_title, &mut counting);
+                add(TITLE, &doc.page_title);
             }
-            add(HEADING, &sec.heading, &mut counting);
-            add(BODY, &sec.prose, &mut counting);
-            add(CODE, &sec.code, &mut counting);
+            add(HEADING, &sec.heading);
+            add(BODY, &sec.prose);
+            add(CODE, &sec.code);
             for term in &sec.manifest_terms {
-                add(MANIFEST, term, &mut counting);
+                add(MANIFEST, term);
                 for part in camel_parts(term) {
-                    add(MANIFEST, &part, &mut counting);
+                    add(MANIFEST, &part);
                 }
             }
-            let mut tf: Vec<(u32, [u16; FIELDS])> = counting.drain().collect();
-            tf.sort_unstable_by_key(|(id, _)| *id);
+            touched.sort_unstable();
+            let tf: Vec<(u32, [u16; FIELDS])> = touched
+                .drain(..)
+                .map(|id| (id, std::mem::take(&mut counting[id as usize])))
+                .collect();
             sections.push(SectionTerms { tf, len });
         }
     }

@@ -439,6 +439,21 @@ fn other_languages_are_stemmed_too() {
 }
 
 #[test]
+fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
+    for text in [
+        "",
+        "a",
+        "Pod-to-pod, via kube-proxy: 10.0.0.1:80!",
+        "  targetPort\tAPI_version\n",
+        "naïve café über-fast Pods",
+    ] {
+        let mut got = Vec::new();
+        for_each_word(text, |w| got.push(w.to_lowercase()));
+        assert_eq!(got, words(text).collect::<Vec<_>>(), "{text:?}");
+    }
+}
+
+#[test]
 fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
     let reference = |s: &str, max: usize| {
         let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -453,6 +468,8 @@ fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
         "one two\tthree\n four",
         "héllo wörld ünïcode",
         "ab cd",
+        "a\u{b}b c",
+        "a\u{c}b\rc  \n",
     ] {
         for max in 0..12 {
             assert_eq!(
