@@ -128,18 +128,19 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Calls `f` with each word of `text` as [`words`] splits it (runs of
-/// alphanumeric characters), not lowercased. ASCII text is split by bytes:
-/// this runs over every word of the site.
+/// alphanumeric characters), not lowercased. This runs over every word of
+/// the site, so ASCII bytes (nearly all of them) are classified without
+/// decoding a character.
 fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
-    if !text.is_ascii() {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .for_each(f);
-        return;
-    }
+    let bytes = text.as_bytes();
     let mut start = None;
-    for (i, b) in text.bytes().enumerate() {
-        match (b.is_ascii_alphanumeric(), start) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let (in_word, len) = match bytes[i] {
+            b if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+            _ => char_at(text, i, char::is_alphanumeric),
+        };
+        match (in_word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 f(&text[s..i]);
@@ -147,9 +148,28 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         f(&text[s..]);
+    }
+}
+
+/// Whether the character at byte `i` of `text` (a character boundary) is
+/// one `test` accepts, and its length in bytes.
+fn char_at(text: &str, i: usize, test: impl Fn(char) -> bool) -> (bool, usize) {
+    match text[i..].chars().next() {
+        Some(c) => (test(c), c.len_utf8()),
+        None => (false, 1),
+    }
+}
+
+/// Whether the character at byte `i` of `text` is whitespace (as
+/// `char::is_whitespace` says), and its length in bytes.
+fn space_at(text: &str, i: usize) -> (bool, usize) {
+    match text.as_bytes()[i] {
+        b if b.is_ascii() => (matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1),
+        _ => char_at(text, i, char::is_whitespace),
     }
 }
 
@@ -214,21 +234,23 @@ fn clean_boost(b: f32) -> f32 {
 
 /// `s` with runs of whitespace made single spaces, cut to `max` characters
 /// (with `…` when cut). Stops reading at the cut: section texts can be long.
+/// Words are copied whole, and ASCII bytes classified without decoding:
+/// this runs over every section of the site.
 fn truncate_chars(s: &str, max: usize) -> String {
-    // ASCII text (most of a course) is split by bytes, which is several
-    // times faster than decoding characters; for it the two splits agree
-    // except on U+000B, which the byte split does not take for a space.
-    if s.is_ascii() && !s.contains('\u{b}') {
-        truncate_words(s.split_ascii_whitespace(), max)
-    } else {
-        truncate_words(s.split_whitespace(), max)
-    }
-}
-
-fn truncate_words<'s>(words: impl Iterator<Item = &'s str>, max: usize) -> String {
-    let mut out = String::with_capacity(max.min(4096));
+    let mut out = String::with_capacity(max.min(s.len()) + 4);
     let mut chars = 0;
-    for word in words {
+    let mut i = 0;
+    loop {
+        while i < s.len() {
+            let (space, len) = space_at(s, i);
+            if !space {
+                break;
+            }
+            i += len;
+        }
+        if i == s.len() {
+            return out;
+        }
         if chars > 0 {
             if chars == max {
                 out.push('…');
@@ -237,26 +259,22 @@ fn truncate_words<'s>(words: impl Iterator<Item = &'s str>, max: usize) -> Strin
             out.push(' ');
             chars += 1;
         }
-        // Whole words at once (this runs over every section of the site).
-        let n = if word.is_ascii() {
-            word.len()
-        } else {
-            word.chars().count()
-        };
-        if chars + n <= max {
-            out.push_str(word);
-            chars += n;
-            continue;
+        let start = i;
+        while i < s.len() {
+            let (space, len) = space_at(s, i);
+            if space {
+                break;
+            }
+            if chars == max {
+                out.push_str(&s[start..i]);
+                out.push('…');
+                return out;
+            }
+            chars += 1;
+            i += len;
         }
-        let end = word
-            .char_indices()
-            .nth(max - chars)
-            .map_or(word.len(), |(i, _)| i);
-        out.push_str(&word[..end]);
-        out.push('…');
-        return out;
+        out.push_str(&s[start..i]);
     }
-    out
 }
 
 /// A page's sections; a page without any is one top section.

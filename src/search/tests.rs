@@ -446,6 +446,7 @@ fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
         "Pod-to-pod, via kube-proxy: 10.0.0.1:80!",
         "  targetPort\tAPI_version\n",
         "naïve café über-fast Pods",
+        "it’s\u{a0}a “quote”\u{3000}ünï2 ½",
     ] {
         let mut got = Vec::new();
         for_each_word(text, |w| got.push(w.to_lowercase()));
@@ -470,6 +471,7 @@ fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
         "ab cd",
         "a\u{b}b c",
         "a\u{c}b\rc  \n",
+        "it’s\u{a0}a “quote”\u{3000}and\u{2028} more ",
     ] {
         for max in 0..12 {
             assert_eq!(

@@ -318,8 +318,10 @@ fn publish(
             if !config.search.enable {
                 return Vec::new();
             }
+            // Written on all cores, as the other files are: hundreds of
+            // files one after another kept the other core waiting.
             search_index(course, rendered, config)
-                .into_iter()
+                .into_par_iter()
                 .filter_map(|(path, bytes)| put(&path, &bytes).err())
                 .collect::<Vec<_>>()
         },
