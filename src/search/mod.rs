@@ -30,6 +30,7 @@
 
 mod encode;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -131,7 +132,7 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// alphanumeric characters), not lowercased. This runs over every word of
 /// the site, so ASCII bytes (nearly all of them) are classified without
 /// decoding a character.
-fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let bytes = text.as_bytes();
     let mut start = None;
     let mut i = 0;
@@ -316,6 +317,127 @@ struct SectionTerms {
     len: [u32; FIELDS],
 }
 
+/// The words of a run of pages: each distinct word (lowercased) once, in
+/// order of first use, and per section how often each occurs in each field.
+struct WordCounts<'d> {
+    words: Vec<Cow<'d, str>>,
+    /// Per section: (index into `words`, count per field), in first use order.
+    sections: Vec<Vec<(u32, [u16; FIELDS])>>,
+}
+
+impl<'d> WordCounts<'d> {
+    fn of(
+        docs: &'d [SearchDocument],
+        sections_of: &(dyn Fn(&'d SearchDocument) -> Vec<&'d SearchSection> + Sync),
+    ) -> WordCounts<'d> {
+        let mut ids: FxHashMap<Cow<'d, str>, u32> = FxHashMap::default();
+        let mut words: Vec<Cow<'d, str>> = Vec::new();
+        let mut sections = Vec::new();
+        // The section being counted, by word id, and the ids it has touched.
+        let mut counting: Vec<[u16; FIELDS]> = Vec::new();
+        let mut touched: Vec<u32> = Vec::new();
+        for doc in docs {
+            for (i, sec) in sections_of(doc).iter().enumerate() {
+                let mut add = |field: usize, text: &'d str| {
+                    for_each_word(text, |word| {
+                        let lower: Cow<'d, str> = if word
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        {
+                            Cow::Borrowed(word)
+                        } else if word.is_ascii() {
+                            Cow::Owned(word.to_ascii_lowercase())
+                        } else {
+                            Cow::Owned(word.to_lowercase())
+                        };
+                        let id = match ids.get(lower.as_ref()) {
+                            Some(&id) => id,
+                            None => {
+                                let id = words.len() as u32;
+                                words.push(lower.clone());
+                                ids.insert(lower, id);
+                                counting.push([0; FIELDS]);
+                                id
+                            }
+                        };
+                        let tf = &mut counting[id as usize];
+                        if *tf == [0; FIELDS] {
+                            touched.push(id);
+                        }
+                        tf[field] = tf[field].saturating_add(1);
+                    });
+                };
+                if i == 0 {
+                    add(TITLE, &doc.page_title);
+                }
+                add(HEADING, &sec.heading);
+                add(BODY, &sec.prose);
+                add(CODE, &sec.code);
+                for term in &sec.manifest_terms {
+                    add(MANIFEST, term);
+                }
+                let mut tf: Vec<(u32, [u16; FIELDS])> = touched
+                    .drain(..)
+                    .map(|id| (id, std::mem::take(&mut counting[id as usize])))
+                    .collect();
+                // The parts of `targetPort` count as manifest terms too.
+                for term in &sec.manifest_terms {
+                    for part in camel_parts(term) {
+                        for_each_word(&part, |word| {
+                            let id = match ids.get(word) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = words.len() as u32;
+                                    words.push(Cow::Owned(word.to_owned()));
+                                    ids.insert(Cow::Owned(word.to_owned()), id);
+                                    counting.push([0; FIELDS]);
+                                    id
+                                }
+                            };
+                            tf.push((id, [0, 0, 0, 0, 1]));
+                        });
+                    }
+                }
+                sections.push(tf);
+            }
+        }
+        WordCounts { words, sections }
+    }
+
+    /// Each section's counts summed by stem (`stem_of[word]`), sorted by
+    /// stem id, with the field lengths in indexed words.
+    fn by_stem<'a>(
+        &'a self,
+        stem_of: &'a [Option<u32>],
+        stems: usize,
+    ) -> impl Iterator<Item = SectionTerms> + 'a {
+        let mut counting: Vec<[u16; FIELDS]> = vec![[0; FIELDS]; stems];
+        let mut touched: Vec<u32> = Vec::new();
+        self.sections.iter().map(move |words| {
+            let mut len = [0u32; FIELDS];
+            for &(word, counts) in words {
+                let Some(id) = stem_of[word as usize] else {
+                    continue;
+                };
+                let tf = &mut counting[id as usize];
+                if *tf == [0; FIELDS] {
+                    touched.push(id);
+                }
+                for f in 0..FIELDS {
+                    tf[f] = tf[f].saturating_add(counts[f]);
+                    len[f] += u32::from(counts[f]);
+                }
+            }
+            touched.sort_unstable();
+            let tf = touched
+                .drain(..)
+                .map(|id| (id, std::mem::take(&mut counting[id as usize])))
+                .collect();
+            SectionTerms { tf, len }
+        })
+    }
+}
+
 #[derive(Serialize)]
 struct Meta<'a> {
     v: u32,
@@ -343,15 +465,44 @@ struct PageData<'a> {
 
 /// The script text that hands `data` to the loader in `search.js`.
 fn script(kind: &str, key: &str, data: &impl Serialize) -> Vec<u8> {
-    // serde_json escapes what a JS string needs; `</` and U+2028/9 are
-    // escaped too so the file is also safe to inline.
-    let json = serde_json::to_string(data)
-        .unwrap_or_else(|_| "null".to_string())
-        .replace("</", "<\\/")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029");
+    let json = serde_json::to_vec(data).unwrap_or_else(|_| b"null".to_vec());
     let key = serde_json::to_string(key).unwrap_or_else(|_| "\"\"".to_string());
-    format!("__kourseSearch(\"{kind}\",{key},{json});\n").into_bytes()
+    let mut out = Vec::with_capacity(json.len() + key.len() + 32);
+    out.extend_from_slice(b"__kourseSearch(\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",");
+    out.extend_from_slice(key.as_bytes());
+    out.push(b',');
+    push_inline_safe(&json, &mut out);
+    out.extend_from_slice(b");\n");
+    out
+}
+
+/// Appends JSON text with `</` and U+2028/9 escaped as well (serde_json
+/// escapes what a JS string needs), so the file is also safe to inline in
+/// a page; in one pass, as the index is megabytes of JSON.
+fn push_inline_safe(json: &[u8], out: &mut Vec<u8>) {
+    let mut copied = 0;
+    for i in memchr::memchr2_iter(b'<', 0xE2, json) {
+        match &json[i..json.len().min(i + 3)] {
+            [b'<', b'/', ..] => {
+                out.extend_from_slice(&json[copied..=i]);
+                out.push(b'\\');
+                copied = i + 1;
+            }
+            [0xE2, 0x80, last @ (0xA8 | 0xA9)] => {
+                out.extend_from_slice(&json[copied..i]);
+                out.extend_from_slice(if *last == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
+                copied = i + 3;
+            }
+            _ => {}
+        }
+    }
+    out.extend_from_slice(&json[copied..]);
 }
 
 /// File name (without directory) of the shard for `key`: hex of its UTF-8.
@@ -458,81 +609,53 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
         .collect();
     drop(snippets);
 
-    // Term frequencies, in one pass: each distinct word is lowercased,
-    // looked up and stemmed once; an occurrence costs one lookup.
+    // Term frequencies. Runs of pages are counted on all cores, by word;
+    // then each distinct word is stemmed once, in page order; then each
+    // section's counts are summed by stem.
+    let runs: Vec<&[SearchDocument]> = docs
+        .chunks(
+            docs.len()
+                .div_ceil(rayon::current_num_threads() * 2)
+                .max(64),
+        )
+        .collect();
+    let counted: Vec<WordCounts> = runs
+        .par_iter()
+        .map(|run| WordCounts::of(run, &sections_of))
+        .collect();
     let mut analyzer = Analyzer::new(&opts.language);
     let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut stems: Vec<String> = Vec::new();
     // surface word → stem id (None: not indexed)
     let mut vocab: FxHashMap<String, Option<u32>> = FxHashMap::default();
-    let mut sections: Vec<SectionTerms> = Vec::new();
-    // The section being counted: term frequencies by stem id, and the ids
-    // it has touched (an array, not a map: one look-up per word is enough).
-    let mut counting: Vec<[u16; FIELDS]> = Vec::new();
-    let mut touched: Vec<u32> = Vec::new();
-    let mut pages: Vec<usize> = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let secs = sections_of(doc);
-        pages.push(secs.len());
-        for (i, sec) in secs.iter().enumerate() {
-            let mut len = [0u32; FIELDS];
-            let mut add = |field: usize, text: &str| {
-                for_each_word(text, |word| {
-                    let lower: std::borrow::Cow<'_, str> = if word
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                    {
-                        word.into()
-                    } else if word.is_ascii() {
-                        word.to_ascii_lowercase().into()
-                    } else {
-                        word.to_lowercase().into()
-                    };
-                    let id = match vocab.get(lower.as_ref()) {
-                        Some(id) => *id,
-                        None => {
-                            let id = analyzer.stem(&lower).map(|stem| {
-                                *stem_ids.entry(stem).or_insert_with_key(|s| {
-                                    stems.push(s.clone());
-                                    (stems.len() - 1) as u32
-                                })
-                            });
-                            vocab.insert(lower.into_owned(), id);
-                            id
-                        }
-                    };
-                    let Some(id) = id else { return };
-                    if counting.len() <= id as usize {
-                        counting.resize(id as usize + 1, [0; FIELDS]);
+    let stem_of_word: Vec<Vec<Option<u32>>> = counted
+        .iter()
+        .map(|run| {
+            run.words
+                .iter()
+                .map(|word| match vocab.get(word.as_ref()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = analyzer.stem(word).map(|stem| {
+                            *stem_ids.entry(stem).or_insert_with_key(|s| {
+                                stems.push(s.clone());
+                                (stems.len() - 1) as u32
+                            })
+                        });
+                        vocab.insert(word.to_string(), id);
+                        id
                     }
-                    let tf = &mut counting[id as usize];
-                    if *tf == [0; FIELDS] {
-                        touched.push(id);
-                    }
-                    tf[field] = tf[field].saturating_add(1);
-                    len[field] += 1;
-                });
-            };
-            if i == 0 {
-                add(TITLE, &doc.page_title);
-            }
-            add(HEADING, &sec.heading);
-            add(BODY, &sec.prose);
-            add(CODE, &sec.code);
-            for term in &sec.manifest_terms {
-                add(MANIFEST, term);
-                for part in camel_parts(term) {
-                    add(MANIFEST, &part);
-                }
-            }
-            touched.sort_unstable();
-            let tf: Vec<(u32, [u16; FIELDS])> = touched
-                .drain(..)
-                .map(|id| (id, std::mem::take(&mut counting[id as usize])))
-                .collect();
-            sections.push(SectionTerms { tf, len });
-        }
-    }
+                })
+                .collect()
+        })
+        .collect();
+    let sections: Vec<SectionTerms> = counted
+        .par_iter()
+        .zip(&stem_of_word)
+        .flat_map_iter(|(run, stem_of)| run.by_stem(stem_of, stems.len()))
+        .collect();
+    drop(counted);
+    let pages: Vec<usize> = docs.iter().map(|d| sections_of(d).len()).collect();
     let vocab: Vec<(&str, u32)> = vocab
         .iter()
         .filter_map(|(w, id)| id.map(|id| (w.as_str(), id)))

@@ -439,6 +439,16 @@ fn other_languages_are_stemmed_too() {
 }
 
 #[test]
+fn index_scripts_can_be_inlined_in_a_page() {
+    let data = ["</script><!-- a\u{2028}b\u{2029}c ’ <b> </", "plain"];
+    let text = String::from_utf8(script("p", "k</", &data)).unwrap();
+    assert_eq!(
+        text,
+        "__kourseSearch(\"p\",\"k</\",[\"<\\/script><!-- a\\u2028b\\u2029c ’ <b> <\\/\",\"plain\"]);\n"
+    );
+}
+
+#[test]
 fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
     for text in [
         "",
