@@ -147,7 +147,7 @@ impl Diagnostic {
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(source, offset.min(source.len()));
     let before = &source[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = source[line_start..offset].chars().count() + 1;
     (line, col)
@@ -177,11 +177,10 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Byte offsets of the newlines of `text` (found a word at a time: every
+/// page of a build is indexed).
 fn newline_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i)
+    memchr::memchr_iter(b'\n', text.as_bytes())
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -16,7 +16,7 @@ use crate::check::markdown::{self, YamlBlock};
 use crate::check::yaml::{Stream, strip_bom};
 use crate::check::{Checker, FieldDoc, Source};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::highlight::{HighlightCache, escape_html};
+use crate::highlight::HighlightCache;
 
 /// Diagnostics computed once per set and handed out per block.
 pub struct ManifestChecks {
@@ -282,10 +282,16 @@ pub struct Figure<'a> {
 
 /// Renders a manifest as a figure with title bar, copy and download,
 /// badge, per-line warnings, tooltips, and the expect-error callout.
+/// Everything is written into one string sized up front: a page's figure
+/// is tens of kilobytes, and growing it was a fifth of its cost.
 pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     let code = highlighter.highlight(f.visible, "yaml");
-    let code = annotate_keys(&code, f.docs, f.line_numbers);
-    let mut html = String::with_capacity(code.len() + 1024);
+    let tooltips: usize = f
+        .docs
+        .iter()
+        .map(|d| d.path.len() + d.type_name.len() + d.description.len() * 9 / 8 + 160)
+        .sum();
+    let mut html = String::with_capacity(code.len() + f.full.len() * 9 / 8 + tooltips + 2048);
     let wrong = f.expect.is_some();
     html.push_str(if wrong {
         "<figure class=\"code-block manifest wrong-on-purpose\">"
@@ -294,28 +300,24 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     });
     html.push_str("<figcaption class=\"code-title\">");
     if !f.title.is_empty() {
-        html.push_str(&format!(
-            "<span class=\"file\">{}</span>",
-            escape_html(f.title)
-        ));
+        html.push_str("<span class=\"file\">");
+        push_escaped(&mut html, f.title);
+        html.push_str("</span>");
     }
     if !f.kinds.is_empty() {
-        html.push_str(&format!(
-            "<span class=\"kinds\">{}</span>",
-            escape_html(&f.kinds.join(", "))
-        ));
+        html.push_str("<span class=\"kinds\">");
+        push_escaped(&mut html, &f.kinds.join(", "));
+        html.push_str("</span>");
     }
     if let Some(href) = f.download {
-        html.push_str(&format!(
-            "<a class=\"download\" href=\"{}\" download>Download</a>",
-            escape_html(href)
-        ));
+        html.push_str("<a class=\"download\" href=\"");
+        push_escaped(&mut html, href);
+        html.push_str("\" download>Download</a>");
     }
     if !f.versions.is_empty() && !wrong {
-        html.push_str(&format!(
-            "<span class=\"badge\" title=\"kourse checked this manifest against the Kubernetes API schemas and apiserver rules\">checked against Kubernetes {}</span>",
-            escape_html(f.versions)
-        ));
+        html.push_str("<span class=\"badge\" title=\"kourse checked this manifest against the Kubernetes API schemas and apiserver rules\">checked against Kubernetes ");
+        push_escaped(&mut html, f.versions);
+        html.push_str("</span>");
     }
     html.push_str("</figcaption>");
     if wrong {
@@ -325,10 +327,10 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
         } else {
             html.push_str("<p>It shows a mistake to learn from. <code>kourse check</code> reports:</p><pre class=\"diagnostic\">");
             for d in &f.verdict.expected {
-                html.push_str(&escape_html(&d.headline()));
+                push_escaped(&mut html, &d.headline());
                 html.push('\n');
                 for n in &d.notes {
-                    html.push_str(&escape_html(&format!("  = help: {n}")));
+                    push_escaped(&mut html, &format!("  = help: {n}"));
                     html.push('\n');
                 }
             }
@@ -336,13 +338,12 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
         }
         html.push_str("</div>");
     }
-    html.push_str(&format!(
-        "<template class=\"full-source\">{}</template>",
-        escape_html(f.full)
-    ));
+    html.push_str("<template class=\"full-source\">");
+    push_escaped(&mut html, f.full);
+    html.push_str("</template>");
     html.push_str("<button type=\"button\" class=\"copy\" aria-label=\"Copy the manifest\" hidden>Copy</button>");
     html.push_str("<pre class=\"hl\"><code class=\"language-yaml\">");
-    html.push_str(&code);
+    annotate_keys(&mut html, &code, f.docs, f.line_numbers);
     html.push_str("</code></pre>");
     let notes: Vec<&(usize, String)> = f
         .verdict
@@ -353,10 +354,9 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     if !notes.is_empty() && !wrong {
         html.push_str("<ul class=\"line-notes\" aria-label=\"Checker warnings\">");
         for (line, msg) in notes {
-            html.push_str(&format!(
-                "<li><span class=\"line-no\">line {line}</span> {}</li>",
-                escape_html(msg)
-            ));
+            html.push_str(&format!("<li><span class=\"line-no\">line {line}</span> "));
+            push_escaped(&mut html, msg);
+            html.push_str("</li>");
         }
         html.push_str("</ul>");
     }
@@ -364,91 +364,100 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     html
 }
 
-/// Wraps each documented key of the highlighted code in a focusable span
-/// with its documentation as a tooltip. `docs` positions are in the full
-/// file; `line_numbers` gives the full-file line of each shown line.
-fn annotate_keys(html: &str, docs: &[FieldDoc], line_numbers: &[usize]) -> String {
+fn push_escaped(out: &mut String, text: &str) {
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
+}
+
+/// Appends the highlighted code with each documented key wrapped in a
+/// focusable span holding its documentation as a tooltip. `docs`
+/// positions are in the full file; `line_numbers` gives the full-file line
+/// of each shown line.
+fn annotate_keys(out: &mut String, html: &str, docs: &[FieldDoc], line_numbers: &[usize]) {
     if docs.is_empty() {
-        return html.to_owned();
+        out.push_str(html);
+        return;
     }
     let shown: HashMap<usize, usize> = line_numbers
         .iter()
         .enumerate()
         .map(|(i, &l)| (l, i))
         .collect();
-    let mut by_line: HashMap<usize, Vec<&FieldDoc>> = HashMap::new();
+    let mut by_line: Vec<Vec<&FieldDoc>> = vec![Vec::new(); line_numbers.len()];
     for d in docs {
         if let Some(&i) = shown.get(&d.line) {
-            by_line.entry(i).or_default().push(d);
+            by_line[i].push(d);
         }
     }
-    let mut out = String::with_capacity(html.len() * 2);
     for (i, line) in html.split_inclusive('\n').enumerate() {
-        match by_line.get_mut(&i) {
-            Some(list) => {
+        match by_line.get_mut(i) {
+            Some(list) if !list.is_empty() => {
                 list.sort_by_key(|d| d.col);
-                out.push_str(&annotate_line(line, list));
+                annotate_line(out, line, list);
             }
-            None => out.push_str(line),
+            _ => out.push_str(line),
         }
     }
-    out
 }
 
-/// Inserts the tooltip spans into one line of highlighted HTML, counting
-/// visible characters (tags skipped, entities counted as one).
-fn annotate_line(line: &str, docs: &[&FieldDoc]) -> String {
-    let mut out = String::with_capacity(line.len() + docs.len() * 200);
+/// Appends one line of highlighted HTML with the tooltip spans inserted,
+/// counting visible characters (tags skipped, entities counted as one).
+/// Tags and entities are ASCII, so the line is walked by bytes and copied
+/// in runs.
+fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
+    let bytes = line.as_bytes();
+    let past = |from: usize, end: u8| {
+        memchr::memchr(end, &bytes[from..]).map_or(bytes.len(), |k| from + k + 1)
+    };
     let mut col = 1;
     let mut pending = docs.iter().peekable();
     let mut open_until: Option<usize> = None;
-    let mut chars = line.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        if c == '<' {
-            out.push(c);
-            for (_, c2) in chars.by_ref() {
-                out.push(c2);
-                if c2 == '>' {
-                    break;
-                }
-            }
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            i = past(i, b'>');
             continue;
         }
         if open_until.is_none() {
             if let Some(d) = pending.peek() {
                 if d.col == col {
+                    out.push_str(&line[copied..i]);
+                    copied = i;
                     out.push_str("<span class=\"field\" tabindex=\"0\">");
                     open_until = Some(col + d.len);
                 }
             }
         }
-        out.push(c);
-        if c == '&' {
-            for (_, c2) in chars.by_ref() {
-                out.push(c2);
-                if c2 == ';' {
-                    break;
-                }
-            }
+        i = match bytes[i] {
+            b'&' => past(i, b';'),
+            b if b < 0x80 => i + 1,
+            b if b >= 0xF0 => i + 4,
+            b if b >= 0xE0 => i + 3,
+            _ => i + 2,
         }
+        .min(bytes.len());
         col += 1;
         if open_until == Some(col) {
             let d = pending.next().expect("peeked");
-            out.push_str(&format!(
-                "<span class=\"field-doc\" role=\"tooltip\"><span class=\"field-path\">{}</span> <span class=\"field-type\">{}</span><br>{}</span></span>",
-                escape_html(&d.path),
-                escape_html(&d.type_name),
-                escape_html(&d.description)
-            ));
+            out.push_str(&line[copied..i]);
+            copied = i;
+            out.push_str("<span class=\"field-doc\" role=\"tooltip\"><span class=\"field-path\">");
+            push_escaped(out, &d.path);
+            out.push_str("</span> <span class=\"field-type\">");
+            push_escaped(out, &d.type_name);
+            out.push_str("</span><br>");
+            push_escaped(out, &d.description);
+            out.push_str("</span></span>");
             open_until = None;
         }
     }
+    out.push_str(&line[copied..]);
     if open_until.is_some() {
         // The key ran to the end of the line: close it without a tooltip
         // rather than emit unbalanced markup.
         out.push_str("</span>");
     }
-    out
 }
 
 #[cfg(test)]
@@ -469,7 +478,8 @@ mod tests {
     #[test]
     fn wraps_the_key_inside_its_token() {
         let html = "  <span class=\"k\">replicas</span>: <span>3</span>\n";
-        let out = annotate_line(html, &[&doc(1, 3, 8)]);
+        let mut out = String::new();
+        annotate_line(&mut out, html, &[&doc(1, 3, 8)]);
         assert!(out.starts_with("  <span class=\"k\"><span class=\"field\" tabindex=\"0\">replicas<span class=\"field-doc\" role=\"tooltip\">"), "{out}");
         assert!(out.contains("Number of &lt;pods&gt;."), "{out}");
         assert!(
@@ -479,8 +489,22 @@ mod tests {
     }
 
     #[test]
+    fn characters_count_as_one_column_whatever_their_length() {
+        let mut out = String::new();
+        annotate_line(&mut out, "é😀 <b>ke</b>y: 1", &[&doc(1, 4, 3)]);
+        assert!(
+            out.starts_with(
+                "é😀 <b><span class=\"field\" tabindex=\"0\">ke</b>y<span class=\"field-doc\""
+            ),
+            "{out}"
+        );
+        assert!(out.ends_with("</span></span>: 1"), "{out}");
+    }
+
+    #[test]
     fn entities_count_as_one_column() {
-        let out = annotate_line("&amp; key: 1", &[&doc(1, 3, 3)]);
+        let mut out = String::new();
+        annotate_line(&mut out, "&amp; key: 1", &[&doc(1, 3, 3)]);
         assert!(out.starts_with("&amp; <span class=\"field\""), "{out}");
     }
 
