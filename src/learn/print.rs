@@ -146,8 +146,15 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
             i = start + 1;
             continue;
         }
-        // Most tags of a page are highlighting spans with a class and
-        // nothing else: nothing to rewrite.
+        // Highlighted code holds only the highlighter's spans and the
+        // field tooltips (no ids, no links) and is most of a page's tags:
+        // copied as it is, up to its end tag.
+        if rest.starts_with(HIGHLIGHTED) {
+            i = memchr::memmem::find(&bytes[start..], b"</pre>").map_or(html.len(), |e| start + e);
+            continue;
+        }
+        // Most other tags are spans with a class and nothing else: nothing
+        // to rewrite.
         if let Some(len) = class_only_span(&rest.as_bytes()[..rest.len().min(256)]) {
             i = start + len;
             continue;
@@ -174,6 +181,10 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
     out.push_str(&html[copied..]);
     out
 }
+
+/// How the highlighted code blocks of kourse's own rendering begin
+/// (`markdown::code_figure`, `manifests::figure`).
+const HIGHLIGHTED: &str = "<pre class=\"hl\"><code";
 
 /// The length of the tag at the start of `bytes` if it is exactly
 /// `<span class="…">` (no other attribute, no quote or `>` in the value).
@@ -363,6 +374,18 @@ mod tests {
         assert_eq!(
             rewrite(html, "a.html", "c1", &pages),
             "<span class=\"k\">a</span><span class=\"k\" id=\"c1-x\">b</span>"
+        );
+    }
+
+    #[test]
+    fn highlighted_code_is_copied_and_what_follows_it_rewritten() {
+        let pages: HashMap<&str, String> = [("a/b.html", "c1".to_owned())].into_iter().collect();
+        let code = "<pre class=\"hl\"><code class=\"language-yaml\"><span class=\"hl-k\">a</span>: <span class=\"field\" tabindex=\"0\">b<span class=\"field-doc\" role=\"tooltip\">x<br>y</span></span>\n</code></pre>";
+        let html = format!("{code}<p id=\"after\"><a href=\"#after\">a</a></p>{code}");
+        let out = rewrite(&html, "a/b.html", "c1", &pages);
+        assert_eq!(
+            out,
+            format!("{code}<p id=\"c1-after\"><a href=\"#c1-after\">a</a></p>{code}")
         );
     }
 
