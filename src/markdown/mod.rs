@@ -672,13 +672,20 @@ impl<'p> State<'p> {
         });
     }
 
+    /// Appends prose to the section's text, words separated by single
+    /// spaces (so the search index can cut its snippets without scanning
+    /// for whitespace again).
     fn add_prose(&mut self, text: &str) {
-        self.words += text.split_whitespace().count();
         let s = self.section();
-        if !s.prose.is_empty() && !s.prose.ends_with(' ') {
-            s.prose.push(' ');
+        let mut words = 0;
+        for word in text.split_whitespace() {
+            if !s.prose.is_empty() {
+                s.prose.push(' ');
+            }
+            s.prose.push_str(word);
+            words += 1;
         }
-        s.prose.push_str(text);
+        self.words += words;
     }
 
     fn absorb<'e>(&mut self, o: BlockOutput, out: &mut Vec<Event<'e>>) {

@@ -238,6 +238,67 @@ fn clean_boost(b: f32) -> f32 {
 /// Words are copied whole, and ASCII bytes classified without decoding:
 /// this runs over every section of the site.
 fn truncate_chars(s: &str, max: usize) -> String {
+    single_spaced_prefix(s, max).unwrap_or_else(|| collapse_and_cut(s, max))
+}
+
+/// [`truncate_chars`] of a text whose first `max` characters are already
+/// single-spaced (as the build's prose is), found in one pass over them;
+/// `None` when they are not.
+fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut chars = 0;
+    let mut after_space = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Counting the bytes that start characters.
+        if b & 0xC0 != 0x80 {
+            if chars == max {
+                break;
+            }
+            chars += 1;
+            if b <= b' ' {
+                if b != b' ' || after_space {
+                    return None;
+                }
+                after_space = true;
+            } else {
+                after_space = false;
+                if b >= 0xC2 && unicode_space_at(bytes, i) {
+                    return None;
+                }
+            }
+        }
+        i += 1;
+    }
+    if i == bytes.len() {
+        return (!after_space || i == 0).then(|| s.to_owned());
+    }
+    // Cut: only if something other than whitespace follows.
+    if s[i..].chars().all(char::is_whitespace) {
+        return None;
+    }
+    let mut out = String::with_capacity(i + '…'.len_utf8());
+    out.push_str(&s[..i]);
+    out.push('…');
+    Some(out)
+}
+
+/// Whether a whitespace character outside ASCII starts at byte `i`: U+0085,
+/// U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+fn unicode_space_at(bytes: &[u8], i: usize) -> bool {
+    matches!(
+        &bytes[i..bytes.len().min(i + 3)],
+        [0xC2, 0x85 | 0xA0, ..]
+            | [0xE1, 0x9A, 0x80]
+            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
+            | [0xE2, 0x81, 0x9F]
+            | [0xE3, 0x80, 0x80]
+    )
+}
+
+/// [`truncate_chars`] of any text.
+fn collapse_and_cut(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(max.min(s.len()) + 4);
     let mut chars = 0;
     let mut i = 0;

@@ -465,6 +465,15 @@ fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
 }
 
 #[test]
+fn the_space_characters_outside_ascii_are_all_known() {
+    for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+        let mut buf = [0u8; 4];
+        let bytes = c.encode_utf8(&mut buf).as_bytes();
+        assert_eq!(unicode_space_at(bytes, 0), c.is_whitespace(), "{c:?}");
+    }
+}
+
+#[test]
 fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
     let reference = |s: &str, max: usize| {
         let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -482,8 +491,14 @@ fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
         "a\u{b}b c",
         "a\u{c}b\rc  \n",
         "it’s\u{a0}a “quote”\u{3000}and\u{2028} more ",
+        "single spaced “text” ünï",
+        "single spaced ",
+        " leading",
+        "two  spaces",
+        "cut here   ",
+        "é",
     ] {
-        for max in 0..12 {
+        for max in 0..30 {
             assert_eq!(
                 truncate_chars(text, max),
                 reference(text, max),

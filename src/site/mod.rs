@@ -798,14 +798,14 @@ fn examples_index(
 }
 
 /// The search index of every page that does not opt out with `search = false`.
-pub fn search_index<R: Borrow<Rendered>>(
+pub fn search_index<R: Borrow<Rendered> + Sync>(
     course: &Course,
     rendered: &[R],
     config: &Config,
 ) -> Vec<(String, Vec<u8>)> {
     let docs: Vec<SearchDocument> = course
         .order
-        .iter()
+        .par_iter()
         .map(|&id| &course.pages[id])
         .filter(|p| p.front.search)
         .map(|p| SearchDocument {
