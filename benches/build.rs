@@ -4,6 +4,10 @@
 //! with wall time, time per page, peak RSS and output size; and the
 //! highlighting floor (highlighting all code blocks once, on all cores).
 //!
+//! Each is taken in several rounds (KOURSE_BENCH_RUNS, default 3), and the
+//! median printed with the range; the ratio of a cold build to the floor is
+//! taken per round, from runs made one right after the other.
+//!
 //! Run: `cargo bench --bench build` (set KOURSE_BENCH_PAGES=500,2000 to choose).
 
 mod synth;
@@ -68,10 +72,8 @@ fn run_child(root: &Path) -> (u128, u64) {
     )
 }
 
-/// Highlights every fenced block of the course once, on all cores, with no
-/// cache: the floor under any build.
-fn highlight_floor(root: &Path) -> (u128, usize) {
-    use rayon::prelude::*;
+/// Every fenced block of the course: (language, code).
+fn code_blocks(root: &Path) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
     for e in walkdir::WalkDir::new(root.join("content"))
         .into_iter()
@@ -94,7 +96,13 @@ fn highlight_floor(root: &Path) -> (u128, usize) {
             }
         }
     }
-    let lines: usize = blocks.iter().map(|(_, c)| c.lines().count()).sum();
+    blocks
+}
+
+/// Highlights every block once, on all cores, with no cache: the floor
+/// under any build.
+fn highlight_floor(blocks: &[(String, String)]) -> u128 {
+    use rayon::prelude::*;
     // Load the grammars and compile each language's first regexes on every
     // thread first, as a build does once per process: the floor is the
     // highlighting itself.
@@ -111,7 +119,21 @@ fn highlight_floor(root: &Path) -> (u128, usize) {
     blocks.par_iter().for_each(|(l, c)| {
         std::hint::black_box(kourse::highlight::highlight_uncached(c, l));
     });
-    (start.elapsed().as_millis(), lines)
+    start.elapsed().as_millis()
+}
+
+/// The median of some figures, and their range, as "median (min–max)".
+fn spread(mut xs: Vec<f64>, unit: &str, digits: usize) -> String {
+    xs.sort_by(f64::total_cmp);
+    let median = xs[xs.len() / 2];
+    if xs.len() == 1 {
+        return format!("{median:.digits$}{unit}");
+    }
+    format!(
+        "{median:.digits$}{unit} ({:.digits$}–{:.digits$})",
+        xs[0],
+        xs[xs.len() - 1]
+    )
 }
 
 /// Writes the files of the site in `site` again, into a fresh folder
@@ -156,46 +178,86 @@ fn main() {
         "kourse build benchmark ({} cores)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    // Each figure is taken in several rounds, a floor and the builds right
+    // after it, so that a ratio compares runs made close together: this
+    // machine's speed drifts by ±20 % over minutes.
+    let rounds: usize = std::env::var("KOURSE_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     for n in sizes {
         let dir = tempfile::tempdir().unwrap();
         synth::write_course(dir.path(), n);
         let src = dir_size(&dir.path().join("content"));
-        let (floor_ms, code_lines) = highlight_floor(dir.path());
-        let (cold_ms, cold_rss) = run_child(dir.path());
-        let out_bytes = dir_size(&dir.path().join("public"));
-        std::fs::remove_dir_all(dir.path().join("public")).unwrap();
-        let (warm_ms, warm_rss) = run_child(dir.path());
-        // What an author's rebuilds cost: the output in place, and beside it
-        // the site before it, which kourse keeps as the folder it stages into
-        // (so the second of these is the steady state).
-        let _ = run_child(dir.path());
-        let (rebuild_ms, rebuild_rss) = run_child(dir.path());
-        // After the warm build: the copy's files, removed, would otherwise
-        // slow the warm build's own file creation on some filesystems.
-        let (write_ms, out_files) = write_floor(&dir.path().join("public"));
+        let blocks = code_blocks(dir.path());
+        let code_lines: usize = blocks.iter().map(|(_, c)| c.lines().count()).sum();
+        let site = dir.path().join("public");
+        let (mut floor, mut cold, mut ratio, mut warm, mut rebuild) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let mut rss: Vec<u64> = vec![];
+        let mut out_bytes = 0;
+        for _ in 0..rounds {
+            for leftover in [".kourse-cache", "public", ".public.spare"] {
+                let _ = std::fs::remove_dir_all(dir.path().join(leftover));
+            }
+            let floor_ms = highlight_floor(&blocks);
+            let (cold_ms, cold_rss) = run_child(dir.path());
+            out_bytes = dir_size(&site);
+            std::fs::remove_dir_all(&site).unwrap();
+            let (warm_ms, warm_rss) = run_child(dir.path());
+            // What an author's rebuilds cost: the output in place, and
+            // beside it the site before it, which kourse keeps as the
+            // folder it stages into (so the second of these is the steady
+            // state).
+            let _ = run_child(dir.path());
+            let (rebuild_ms, rebuild_rss) = run_child(dir.path());
+            floor.push(floor_ms as f64);
+            cold.push(cold_ms as f64);
+            ratio.push(cold_ms as f64 / floor_ms.max(1) as f64);
+            warm.push(warm_ms as f64);
+            rebuild.push(rebuild_ms as f64);
+            rss.extend([cold_rss, warm_rss, rebuild_rss]);
+        }
+        // After the builds: the copy's files, removed, would otherwise
+        // slow the builds' own file creation on some filesystems.
+        let (write_ms, out_files) = write_floor(&site);
+        let per_page = |xs: &[f64]| xs.iter().map(|x| x / n as f64).collect::<Vec<_>>();
         println!(
-            "N = {n} pages ({:.1} MB of Markdown, {code_lines} code lines)",
+            "N = {n} pages ({:.1} MB of Markdown, {code_lines} code lines); median of {rounds} rounds (min–max)",
             src as f64 / 1e6
         );
         println!(
-            "  highlight floor : {floor_ms:>6} ms ({:.0} lines/s)",
-            code_lines as f64 / (floor_ms.max(1) as f64 / 1000.0)
+            "  highlight floor : {} ({} lines/s)",
+            spread(floor.clone(), " ms", 0),
+            spread(
+                floor
+                    .iter()
+                    .map(|ms| code_lines as f64 / (ms.max(1.0) / 1000.0))
+                    .collect(),
+                "",
+                0
+            )
         );
         println!(
-            "  cold build      : {cold_ms:>6} ms  {:.2} ms/page  peak RSS {} MiB  ({:.2}x the floor)",
-            cold_ms as f64 / n as f64,
-            cold_rss / 1024,
-            cold_ms as f64 / floor_ms.max(1) as f64
+            "  cold build      : {}  {} per page  ratio to the floor {}",
+            spread(cold.clone(), " ms", 0),
+            spread(per_page(&cold), " ms", 2),
+            spread(ratio, "x", 2)
         );
         println!(
-            "  warm build      : {warm_ms:>6} ms  {:.2} ms/page  peak RSS {} MiB",
-            warm_ms as f64 / n as f64,
-            warm_rss / 1024
+            "  warm build      : {}  {} per page  (cache kept, output removed)",
+            spread(warm.clone(), " ms", 0),
+            spread(per_page(&warm), " ms", 2)
         );
         println!(
-            "  rebuild         : {rebuild_ms:>6} ms  {:.2} ms/page  peak RSS {} MiB  (cache kept, output in place)",
-            rebuild_ms as f64 / n as f64,
-            rebuild_rss / 1024
+            "  rebuild         : {}  {} per page  (cache kept, output in place)",
+            spread(rebuild.clone(), " ms", 0),
+            spread(per_page(&rebuild), " ms", 2)
+        );
+        println!(
+            "  peak RSS        : {} MiB at most (of every build above)",
+            rss.iter().max().copied().unwrap_or(0) / 1024
         );
         println!(
             "  output          : {:.1} MB ({:.1} KB/page) in {out_files} files",
