@@ -264,6 +264,58 @@ fn course_templates_and_assets_override_the_theme() {
     assert!(f.root().join("public/img/a.svg").is_file());
 }
 
+/// A course's template gets a page's content however it uses it: raw,
+/// escaped, measured, or tested for being empty.
+#[test]
+fn a_page_template_gets_its_content_however_it_uses_it() {
+    let f = Fixture::new();
+    f.write(
+        "templates/page.html",
+        "<!DOCTYPE html><title>{{ page.title }}</title><main>{{ page.content | safe }}</main><pre id=escaped>{{ page.content }}</pre><p id=len>{{ page.content | length }}</p>",
+    );
+    f.write(
+        "templates/section.html",
+        "<!DOCTYPE html><title>{{ page.title }}</title><main>{% if page.content %}{{ page.content | safe }}{% else %}<p id=empty>no text</p>{% endif %}</main>",
+    );
+    f.write(
+        "content/01-services/_index.md",
+        "+++\ntitle = \"Services\"\nweight = 10\n+++\n",
+    );
+    f.write(
+        "content/01-services/types.md",
+        "+++\ntitle = \"Types\"\n+++\n",
+    );
+    f.write(
+        "content/02-workloads/deployments.md",
+        "+++\ntitle = \"Deployments\"\nweight = 2\n+++\nSee [types](../01-services/types.md).\n",
+    );
+    f.build().unwrap();
+    let pods = f.html("workloads/pods.html");
+    assert_eq!(texts(&pods, "main h2")[0], "The Pod spec#");
+    let escaped = texts(&pods, "pre#escaped").join("");
+    assert!(escaped.starts_with("<h2 id=\"the-pod-spec\">"), "{escaped}");
+    let html = std::fs::read_to_string(f.root().join("public/workloads/pods.html")).unwrap();
+    let len: usize = texts(&pods, "p#len")[0].parse().unwrap();
+    assert!(
+        len > 500 && html.contains(&format!("<p id=len>{len}</p>")),
+        "{len}"
+    );
+    assert!(!html.contains('\u{1}'), "no marker is left in the page");
+    // An empty page: the template's test sees no content.
+    let services = f.html("services/index.html");
+    assert_eq!(texts(&services, "p#empty"), ["no text"]);
+    assert_eq!(
+        texts(&f.html("workloads/index.html"), "main p")[0],
+        "Workloads intro."
+    );
+    // The default theme's pages have their content once.
+    let plain = Fixture::new();
+    plain.build().unwrap();
+    let pods = plain.html("workloads/pods.html");
+    assert_eq!(texts(&pods, "h2#the-pod-spec").len(), 1);
+    assert_eq!(texts(&pods, ".callout-warning .callout-title").len(), 1);
+}
+
 #[test]
 fn drafts_are_left_out_unless_asked() {
     let f = Fixture::new();

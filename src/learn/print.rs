@@ -85,9 +85,10 @@ pub fn chapter_content(
 
 /// Stands in for chapter `n`'s content while the template renders, so
 /// print.html can be written piece by piece instead of held whole (it holds
-/// the whole course). Control characters: no Markdown output contains them.
+/// the whole course). Control characters: no Markdown output contains them;
+/// and a `&`, so that a template that escapes the content misses it.
 pub fn content_marker(n: usize) -> String {
-    format!("\u{1}kourse-print-chapter-{n}\u{1}")
+    format!("\u{1}kourse-print-chapter-{n}&\u{1}")
 }
 
 /// Splits the template's output at the chapter markers: `frame[n]` is the
@@ -103,10 +104,11 @@ pub fn split_frame(rendered: &str, chapters: usize) -> Option<Vec<&str>> {
         frame.push(&rest[..at]);
         rest = &rest[at + marker.len()..];
     }
-    if rest.contains('\u{1}') {
+    frame.push(rest);
+    // No trace of another use of a marker (an escaped one, say).
+    if frame.iter().any(|piece| piece.contains('\u{1}')) {
         return None;
     }
-    frame.push(rest);
     Some(frame)
 }
 
@@ -387,6 +389,23 @@ mod tests {
             out,
             format!("{code}<p id=\"c1-after\"><a href=\"#c1-after\">a</a></p>{code}")
         );
+    }
+
+    #[test]
+    fn a_frame_splits_only_where_each_chapter_is_used_once_unescaped() {
+        let (m0, m1) = (content_marker(0), content_marker(1));
+        let good = format!("<a>{m0}<b>{m1}<c>");
+        assert_eq!(split_frame(&good, 2), Some(vec!["<a>", "<b>", "<c>"]));
+        let escaped = |m: &str| m.replace('&', "&amp;");
+        for bad in [
+            format!("<a>{m0}<b>{}{m1}<c>", escaped(&m0)),
+            format!("<a>{}<b>{}<c>", escaped(&m0), escaped(&m1)),
+            format!("<a>{m0}{m0}<b>{m1}<c>"),
+            format!("<a>{m1}<b>{m0}<c>"),
+            format!("<a>{m0}<c>"),
+        ] {
+            assert_eq!(split_frame(&bad, 2), None, "{bad:?}");
+        }
     }
 
     #[test]
