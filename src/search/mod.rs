@@ -129,30 +129,51 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Calls `f` with each word of `text` as [`words`] splits it (runs of
-/// alphanumeric characters), not lowercased. This runs over every word of
-/// the site, so ASCII bytes (nearly all of them) are classified without
-/// decoding a character.
-fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+/// alphanumeric characters), not lowercased, and whether it already is
+/// lowercase ASCII (letters and digits). This runs over every word of the
+/// site, so ASCII bytes (nearly all of them) are classified by a table,
+/// without decoding a character.
+fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str, bool)) {
+    /// Per ASCII byte: 0 not in a word, 1 a lowercase letter or digit, 2 an
+    /// uppercase letter.
+    const CLASS: [u8; 128] = {
+        let mut t = [0u8; 128];
+        let mut b = 0;
+        while b < 128 {
+            t[b] = match b as u8 {
+                b'a'..=b'z' | b'0'..=b'9' => 1,
+                b'A'..=b'Z' => 2,
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
     let bytes = text.as_bytes();
     let mut start = None;
+    let mut plain = true;
     let mut i = 0;
     while i < bytes.len() {
-        let (in_word, len) = match bytes[i] {
-            b if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
-            _ => char_at(text, i, char::is_alphanumeric),
+        let b = bytes[i];
+        let (class, len) = if b < 0x80 {
+            (CLASS[b as usize], 1)
+        } else {
+            let (in_word, len) = char_at(text, i, char::is_alphanumeric);
+            (if in_word { 3 } else { 0 }, len)
         };
-        match (in_word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                f(&text[s..i]);
-                start = None;
+        if class != 0 {
+            if start.is_none() {
+                start = Some(i);
+                plain = true;
             }
-            _ => {}
+            plain &= class == 1;
+        } else if let Some(s) = start.take() {
+            f(&text[s..i], plain);
         }
         i += len;
     }
     if let Some(s) = start {
-        f(&text[s..]);
+        f(&text[s..], plain);
     }
 }
 
@@ -392,7 +413,7 @@ impl<'d> WordCounts<'d> {
         sections_of: &(dyn Fn(&'d SearchDocument) -> Vec<&'d SearchSection> + Sync),
     ) -> WordCounts<'d> {
         let mut ids: FxHashMap<Cow<'d, str>, u32> = FxHashMap::default();
-        let mut words: Vec<Cow<'d, str>> = Vec::new();
+        let mut folded = String::new();
         let mut sections = Vec::new();
         // The section being counted, by word id, and the ids it has touched.
         let mut counting: Vec<[u16; FIELDS]> = Vec::new();
@@ -400,23 +421,31 @@ impl<'d> WordCounts<'d> {
         for doc in docs {
             for (i, sec) in sections_of(doc).iter().enumerate() {
                 let mut add = |field: usize, text: &'d str| {
-                    for_each_word(text, |word| {
-                        let lower: Cow<'d, str> = if word
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                        {
-                            Cow::Borrowed(word)
-                        } else if word.is_ascii() {
-                            Cow::Owned(word.to_ascii_lowercase())
+                    for_each_word(text, |word, lowercase| {
+                        // A word with capitals is lowercased into a buffer
+                        // and copied only when it is new.
+                        let lower: &str = if lowercase {
+                            word
                         } else {
-                            Cow::Owned(word.to_lowercase())
+                            folded.clear();
+                            if word.is_ascii() {
+                                folded.push_str(word);
+                                folded.make_ascii_lowercase();
+                            } else {
+                                folded.push_str(&word.to_lowercase());
+                            }
+                            &folded
                         };
-                        let id = match ids.get(lower.as_ref()) {
+                        let id = match ids.get(lower) {
                             Some(&id) => id,
                             None => {
-                                let id = words.len() as u32;
-                                words.push(lower.clone());
-                                ids.insert(lower, id);
+                                let id = ids.len() as u32;
+                                let key = if lowercase {
+                                    Cow::Borrowed(word)
+                                } else {
+                                    Cow::Owned(lower.to_owned())
+                                };
+                                ids.insert(key, id);
                                 counting.push([0; FIELDS]);
                                 id
                             }
@@ -444,12 +473,11 @@ impl<'d> WordCounts<'d> {
                 // The parts of `targetPort` count as manifest terms too.
                 for term in &sec.manifest_terms {
                     for part in camel_parts(term) {
-                        for_each_word(&part, |word| {
+                        for_each_word(&part, |word, _| {
                             let id = match ids.get(word) {
                                 Some(&id) => id,
                                 None => {
-                                    let id = words.len() as u32;
-                                    words.push(Cow::Owned(word.to_owned()));
+                                    let id = ids.len() as u32;
                                     ids.insert(Cow::Owned(word.to_owned()), id);
                                     counting.push([0; FIELDS]);
                                     id
@@ -461,6 +489,11 @@ impl<'d> WordCounts<'d> {
                 }
                 sections.push(tf);
             }
+        }
+        // The words in order of first use: ids were given in that order.
+        let mut words = vec![Cow::Borrowed(""); ids.len()];
+        for (word, id) in ids {
+            words[id as usize] = word;
         }
         WordCounts { words, sections }
     }

@@ -459,7 +459,15 @@ fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
         "it’s\u{a0}a “quote”\u{3000}ünï2 ½",
     ] {
         let mut got = Vec::new();
-        for_each_word(text, |w| got.push(w.to_lowercase()));
+        for_each_word(text, |w, lowercase| {
+            assert_eq!(
+                lowercase,
+                w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                "{w:?}"
+            );
+            got.push(w.to_lowercase());
+        });
         assert_eq!(got, words(text).collect::<Vec<_>>(), "{text:?}");
     }
 }
