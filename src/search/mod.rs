@@ -271,6 +271,30 @@ fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
     let mut after_space = true;
     let mut i = 0;
     while i < bytes.len() {
+        // Eight ASCII bytes at a time, while the cut is not among them.
+        if chars + 8 <= max
+            && let Some(chunk) = bytes.get(i..i + 8)
+        {
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            if x & HIGH == 0 {
+                // High bit of each byte below 0x21 (a space or control);
+                // of each space. No byte carries into the next: all < 0x80.
+                let low = !(x + 0x5F5F_5F5F_5F5F_5F5F) & HIGH;
+                let y = x ^ 0x2020_2020_2020_2020;
+                let spaces = !(((y & !HIGH) + !HIGH) | y) & HIGH;
+                if low != spaces
+                    || spaces & (spaces << 8) != 0
+                    || (after_space && spaces & 0x80 != 0)
+                {
+                    return None;
+                }
+                after_space = spaces >> 63 != 0;
+                chars += 8;
+                i += 8;
+                continue;
+            }
+        }
         let b = bytes[i];
         // Counting the bytes that start characters.
         if b & 0xC0 != 0x80 {

@@ -482,6 +482,43 @@ fn the_space_characters_outside_ascii_are_all_known() {
 }
 
 #[test]
+fn truncation_agrees_with_the_reference_on_generated_texts() {
+    let reference = |s: &str, max: usize| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        match s.char_indices().nth(max) {
+            Some((i, _)) => format!("{}…", &s[..i]),
+            None => s,
+        }
+    };
+    // Mostly words and single spaces (the fast path), with now and then
+    // a double space, a newline, a tab, a control character, a non-ASCII
+    // letter or space.
+    let pieces = [
+        "kube", "a", "Pod", "proxy", " ", " ", " ", "  ", "\n", "\t", "\u{1}", "é", "“", "\u{a0}",
+        "\u{2009}",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        let n = (seed >> 59) as usize;
+        for _ in 0..n {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let k = (seed % 1000) as usize;
+            text.push_str(pieces[if k < 700 { k % 5 } else { k % pieces.len() }]);
+        }
+        for max in [0, 1, 3, 7, 8, 9, 15, 16, 17, 24, 40, 200] {
+            assert_eq!(
+                truncate_chars(&text, max),
+                reference(&text, max),
+                "{text:?} {max}"
+            );
+        }
+    }
+}
+
+#[test]
 fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
     let reference = |s: &str, max: usize| {
         let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
