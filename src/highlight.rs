@@ -6,12 +6,11 @@
 //! results are cached by content hash ([`HighlightCache`]) and kept between
 //! builds outside the output folder.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::{SyntaxReference, SyntaxSet};
@@ -156,8 +155,33 @@ pub struct HighlightCache {
     loaded_spans: Vec<([u8; 32], std::ops::Range<usize>)>,
     /// Per loaded entry: whether this process has used it.
     loaded_used: Vec<AtomicBool>,
-    /// Entries highlighted by this process.
-    added: Mutex<HashMap<[u8; 32], String>>,
+    /// Entries highlighted by this process (shared with the pages that
+    /// show them, not copied: a cold build highlights tens of megabytes).
+    added: Mutex<HashMap<[u8; 32], Arc<String>>>,
+}
+
+/// A highlighting result: borrowed from the cache file's buffer, or shared
+/// with the cache.
+#[derive(Debug, Clone)]
+pub enum Highlighted<'a> {
+    Loaded(&'a str),
+    Added(Arc<String>),
+}
+
+impl std::ops::Deref for Highlighted<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Highlighted::Loaded(s) => s,
+            Highlighted::Added(s) => s.as_str(),
+        }
+    }
+}
+
+impl PartialEq for Highlighted<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
 }
 
 const CACHE_MAGIC: &[u8; 8] = b"KRSHL002";
@@ -176,11 +200,11 @@ impl HighlightCache {
     }
 
     /// Highlighted HTML for `code`, computed at most once per content.
-    pub fn highlight(&self, code: &str, lang: &str) -> Cow<'_, str> {
+    pub fn highlight(&self, code: &str, lang: &str) -> Highlighted<'_> {
         let key = Self::key(code, lang);
         if let Some(&i) = self.loaded_index.get(&key) {
             self.loaded_used[i].store(true, Ordering::Relaxed);
-            return Cow::Borrowed(&self.loaded_text[self.loaded_spans[i].1.clone()]);
+            return Highlighted::Loaded(&self.loaded_text[self.loaded_spans[i].1.clone()]);
         }
         if let Some(hit) = self
             .added
@@ -188,14 +212,14 @@ impl HighlightCache {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            return Cow::Owned(hit.clone());
+            return Highlighted::Added(hit.clone());
         }
-        let html = highlight_uncached(code, lang);
+        let html = Arc::new(highlight_uncached(code, lang));
         self.added
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, html.clone());
-        Cow::Owned(html)
+        Highlighted::Added(html)
     }
 
     /// Number of entries: read from the file, and highlighted since.
@@ -418,7 +442,7 @@ mod tests {
         assert_eq!(loaded.len(), 1);
         assert!(matches!(
             loaded.highlight("a: 1\n", "yaml"),
-            Cow::Borrowed(_)
+            Highlighted::Loaded(_)
         ));
         assert_eq!(loaded.highlight("a: 1\n", "yaml"), a);
         assert_eq!(loaded.len(), 1, "a hit adds nothing");
@@ -455,7 +479,7 @@ mod tests {
         assert_eq!(reloaded.len(), 1);
         assert!(matches!(
             reloaded.highlight("c: 3\n", "yaml"),
-            Cow::Borrowed(_)
+            Highlighted::Loaded(_)
         ));
     }
 
@@ -483,7 +507,7 @@ mod tests {
             let loaded = HighlightCache::load(&path);
             assert!(loaded.is_empty());
             assert_eq!(
-                loaded.highlight("a: 1\n", "yaml"),
+                &*loaded.highlight("a: 1\n", "yaml"),
                 highlight_uncached("a: 1\n", "yaml")
             );
         }
