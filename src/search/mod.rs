@@ -186,15 +186,6 @@ fn char_at(text: &str, i: usize, test: impl Fn(char) -> bool) -> (bool, usize) {
     }
 }
 
-/// Whether the character at byte `i` of `text` is whitespace (as
-/// `char::is_whitespace` says), and its length in bytes.
-fn space_at(text: &str, i: usize) -> (bool, usize) {
-    match text.as_bytes()[i] {
-        b if b.is_ascii() => (matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1),
-        _ => char_at(text, i, char::is_whitespace),
-    }
-}
-
 /// Splits `camelCase`/`PascalCase` identifiers into their parts
 /// (`targetPort` → `target`, `port`), lowercased; empty for plain words.
 fn camel_parts(term: &str) -> Vec<String> {
@@ -255,9 +246,8 @@ fn clean_boost(b: f32) -> f32 {
 }
 
 /// `s` with runs of whitespace made single spaces, cut to `max` characters
-/// (with `…` when cut). Stops reading at the cut: section texts can be long.
-/// Words are copied whole, and ASCII bytes classified without decoding:
-/// this runs over every section of the site.
+/// (with `…` when cut). Stops reading at the cut: section texts can be long,
+/// and this runs over every section of the site.
 fn truncate_chars(s: &str, max: usize) -> String {
     single_spaced_prefix(s, max).unwrap_or_else(|| collapse_and_cut(s, max))
 }
@@ -342,22 +332,11 @@ fn unicode_space_at(bytes: &[u8], i: usize) -> bool {
     )
 }
 
-/// [`truncate_chars`] of any text.
+/// [`truncate_chars`] of any text, a word at a time.
 fn collapse_and_cut(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(max.min(s.len()) + 4);
     let mut chars = 0;
-    let mut i = 0;
-    loop {
-        while i < s.len() {
-            let (space, len) = space_at(s, i);
-            if !space {
-                break;
-            }
-            i += len;
-        }
-        if i == s.len() {
-            return out;
-        }
+    for word in s.split_whitespace() {
         if chars > 0 {
             if chars == max {
                 out.push('…');
@@ -366,22 +345,21 @@ fn collapse_and_cut(s: &str, max: usize) -> String {
             out.push(' ');
             chars += 1;
         }
-        let start = i;
-        while i < s.len() {
-            let (space, len) = space_at(s, i);
-            if space {
-                break;
-            }
-            if chars == max {
-                out.push_str(&s[start..i]);
-                out.push('…');
-                return out;
-            }
-            chars += 1;
-            i += len;
+        let n = word.chars().count();
+        if chars + n <= max {
+            out.push_str(word);
+            chars += n;
+            continue;
         }
-        out.push_str(&s[start..i]);
+        let end = word
+            .char_indices()
+            .nth(max - chars)
+            .map_or(word.len(), |(i, _)| i);
+        out.push_str(&word[..end]);
+        out.push('…');
+        return out;
     }
+    out
 }
 
 /// A page's sections; a page without any is one top section.
