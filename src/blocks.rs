@@ -520,6 +520,16 @@ impl BlockHandler for CourseBlocks {
         }
     }
 
+    fn highlighted_as<'l>(&self, lang: &'l str) -> Option<&'l str> {
+        // As `code_block`: manifests are highlighted as YAML (whichever
+        // name the fence uses), quizzes are not code.
+        match lang {
+            "yaml" | "yml" => Some("yaml"),
+            "quiz" => None,
+            other => Some(other),
+        }
+    }
+
     fn prose(
         &self,
         page: &crate::content::Page,

@@ -556,3 +556,43 @@ fn init_writes_a_course_that_builds_and_refuses_to_overwrite() {
     let err = kourse::init::init(&course).unwrap_err();
     assert!(err.iter().all(|d| d.rule == "init"));
 }
+
+/// A build with a cold cache highlights every block ahead of its pages; the
+/// pages must then find all their code highlighted (none is highlighted
+/// twice, or in the middle of rendering). Manifests (`yaml` and `yml`),
+/// plain blocks, blocks in quotes and lists, and a quiz, which is not code.
+#[test]
+fn code_highlighted_ahead_is_all_the_pages_need() {
+    let f = Fixture::new();
+    f.write(
+        "content/02-workloads/code.md",
+        "+++\ntitle = \"Code\"\n+++\n```bash\necho hi\n```\n\n```yml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n```\n\n> ```yaml not-manifest\n> b: 2\n> ```\n\n- item\n\n  ```rust\n  fn main() {}\n  ```\n\n```nonesuch\nplain <text>\n```\n\n```quiz\n? Which object runs containers?\n- [x] Pod\n- [ ] Service\n```\n",
+    );
+    let root = f.root();
+    let config = kourse::config::Config::load(root).unwrap();
+    let course =
+        kourse::content::load(root, kourse::content::LoadOptions { drafts: false }).unwrap();
+    let mut blocks = kourse::blocks::CourseBlocks::new(root, &config).unwrap();
+    blocks.attach_course(&course);
+    let cache = kourse::highlight::HighlightCache::new();
+    let renderer = kourse::markdown::PageRenderer {
+        course: &course,
+        highlighter: &cache,
+        asset_exists: &|_| true,
+        blocks: &blocks,
+    };
+    renderer.highlight_ahead(&course.pages);
+    let ahead = cache.len();
+    // bash, the manifest, the quoted YAML, rust, the unknown language; the
+    // Pod spec page's block too.
+    assert_eq!(ahead, 6);
+    for page in &course.pages {
+        let r = renderer.render(page);
+        assert!(
+            r.diagnostics.iter().all(|d| !d.is_error()),
+            "{:?}",
+            r.diagnostics
+        );
+    }
+    assert_eq!(cache.len(), ahead, "rendering highlighted something again");
+}

@@ -853,6 +853,10 @@ impl BlockHandler for Recording<'_> {
         self.inner.code_block(place, lang, info, text)
     }
 
+    fn highlighted_as<'l>(&self, lang: &'l str) -> Option<&'l str> {
+        self.inner.highlighted_as(lang)
+    }
+
     fn prose(
         &self,
         page: &crate::content::Page,

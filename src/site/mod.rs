@@ -236,6 +236,9 @@ impl Inputs {
             asset_exists: &asset_exists,
             blocks: &self.handler,
         };
+        if cache.is_empty() {
+            renderer.highlight_ahead(&self.course.pages);
+        }
         let rendered: Vec<Rendered> = self
             .course
             .pages
