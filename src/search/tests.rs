@@ -481,15 +481,18 @@ fn the_space_characters_outside_ascii_are_all_known() {
     }
 }
 
+/// What [`truncate_chars`] must give, said plainly: whitespace runs made
+/// single spaces, ends trimmed, cut at `max` characters with `…`.
+fn truncation_reference(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
 #[test]
 fn truncation_agrees_with_the_reference_on_generated_texts() {
-    let reference = |s: &str, max: usize| {
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        match s.char_indices().nth(max) {
-            Some((i, _)) => format!("{}…", &s[..i]),
-            None => s,
-        }
-    };
     // Mostly words and single spaces (the fast path), with now and then
     // a double space, a newline, a tab, a control character, a non-ASCII
     // letter or space.
@@ -511,7 +514,7 @@ fn truncation_agrees_with_the_reference_on_generated_texts() {
         for max in [0, 1, 3, 7, 8, 9, 15, 16, 17, 24, 40, 200] {
             assert_eq!(
                 truncate_chars(&text, max),
-                reference(&text, max),
+                truncation_reference(&text, max),
                 "{text:?} {max}"
             );
         }
@@ -520,13 +523,6 @@ fn truncation_agrees_with_the_reference_on_generated_texts() {
 
 #[test]
 fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
-    let reference = |s: &str, max: usize| {
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        match s.char_indices().nth(max) {
-            Some((i, _)) => format!("{}…", &s[..i]),
-            None => s,
-        }
-    };
     for text in [
         "",
         "  a  ",
@@ -546,7 +542,7 @@ fn truncation_collapses_whitespace_and_cuts_at_a_character_count() {
         for max in 0..30 {
             assert_eq!(
                 truncate_chars(text, max),
-                reference(text, max),
+                truncation_reference(text, max),
                 "{text:?} {max}"
             );
         }
