@@ -28,7 +28,6 @@ pub struct ManifestChecks {
 
 /// The check of a page's yaml blocks, and their parsed streams, which the
 /// figures take (by the block's first line) instead of parsing again.
-#[derive(Default)]
 struct PageCheck {
     diagnostics: Vec<Diagnostic>,
     streams: Mutex<HashMap<usize, Stream>>,
@@ -36,7 +35,7 @@ struct PageCheck {
 
 impl PageCheck {
     fn new(checker: &Checker, file: &Path, text: &str, blocks: &[YamlBlock]) -> PageCheck {
-        let streams = markdown::parse_blocks(file, blocks);
+        let streams = markdown::parse_blocks(blocks);
         let diagnostics = markdown::check_blocks(checker, file, text, blocks, &streams);
         let streams = blocks
             .iter()

@@ -147,16 +147,18 @@ impl YamlBlock {
 /// its diagnostics are then dropped), `not-manifest` blocks not at all.
 pub fn check_page(checker: &Checker, path: &Path, markdown: &str) -> Vec<Diagnostic> {
     let blocks = yaml_blocks(markdown);
-    let streams = parse_blocks(path, &blocks);
+    let streams = parse_blocks(&blocks);
     check_blocks(checker, path, markdown, &blocks, &streams)
 }
 
 /// The YAML stream of each block that is a manifest (`None` for a
 /// `not-manifest` block), for [`check_blocks`].
-pub fn parse_blocks(path: &Path, blocks: &[YamlBlock]) -> Vec<Option<Stream>> {
+pub fn parse_blocks(blocks: &[YamlBlock]) -> Vec<Option<Stream>> {
     blocks
         .iter()
-        .map(|b| (!b.attrs.not_manifest).then(|| b.source(path).parse()))
+        .map(|b| {
+            (!b.attrs.not_manifest).then(|| super::yaml::parse(super::yaml::strip_bom(&b.text)))
+        })
         .collect()
 }
 
