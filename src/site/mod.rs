@@ -85,7 +85,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     );
     let inputs = inputs?;
     clock.lap("load");
-    let (rendered, diags) = inputs.render_markdown(&cache);
+    let (rendered, diags) = inputs.render_markdown(&cache, &mut clock);
     clock.lap("markdown, highlighting, manifest checks");
     // Saved now, whatever the outcome (a failing build still warms the
     // cache), and dropped: the rest of the build needs the memory more.
@@ -163,7 +163,7 @@ pub fn render_site(
     let mut clock = Stages::start();
     let inputs = Inputs::load(opts, config)?;
     clock.lap("load");
-    let (rendered, diags) = inputs.render_markdown(cache);
+    let (rendered, diags) = inputs.render_markdown(cache, &mut clock);
     clock.lap("markdown, highlighting, manifest checks");
     let sink = output::MemorySink::default();
     let warnings = publish(opts, config, &inputs, &rendered, diags, &sink, &mut clock)?;
@@ -228,7 +228,11 @@ impl Inputs {
 
     /// Every page's Markdown, in parallel (indexed by page id), and the
     /// diagnostics so far.
-    fn render_markdown(&self, cache: &HighlightCache) -> (Vec<Rendered>, Vec<Diagnostic>) {
+    fn render_markdown(
+        &self,
+        cache: &HighlightCache,
+        clock: &mut Stages,
+    ) -> (Vec<Rendered>, Vec<Diagnostic>) {
         let asset_exists = |p: &str| self.theme.assets.contains_key(p);
         let renderer = PageRenderer {
             course: &self.course,
@@ -238,6 +242,7 @@ impl Inputs {
         };
         if cache.is_empty() {
             renderer.highlight_ahead(&self.course.pages);
+            clock.lap("highlighting ahead (cold cache)");
         }
         let rendered: Vec<Rendered> = self
             .course
