@@ -63,79 +63,169 @@ pub fn escape_html(text: &str) -> String {
 /// Highlights `code` as `lang`; returns the inner HTML of a `<code>` element.
 /// An unknown language renders as escaped plain text.
 pub fn highlight_uncached(code: &str, lang: &str) -> String {
-    let Some(syntax) = find_syntax(lang) else {
-        return escape_html(code);
-    };
+    match syntect_html(code, lang) {
+        Some(html) => keep_styled_spans(&html),
+        None => escape_html(code),
+    }
+}
+
+/// syntect's own classed HTML for `code`, every scope a span; `None` for
+/// a language without a grammar or a grammar that fails on the text.
+fn syntect_html(code: &str, lang: &str) -> Option<String> {
+    let syntax = find_syntax(lang)?;
     let mut generator =
         ClassedHTMLGenerator::new_with_class_style(syntax, syntax_set(), CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
-        if generator
+        generator
             .parse_html_for_line_which_includes_newline(line)
-            .is_err()
-        {
-            return escape_html(code);
-        }
+            .ok()?;
     }
-    keep_styled_classes(&generator.finalize())
+    Some(generator.finalize())
 }
 
-/// The class names the stylesheet uses. syntect gives each span every
-/// scope atom (`hl-string hl-unquoted hl-plain hl-out hl-yaml`); atoms no
-/// rule of either theme names cannot change how a span looks, and they were
-/// half of a page's bytes.
-fn styled_classes() -> &'static std::collections::HashSet<String> {
-    static CLASSES: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
-    CLASSES.get_or_init(|| {
-        let css = stylesheet();
-        let mut out = std::collections::HashSet::new();
-        let mut rest = css.as_str();
-        while let Some(at) = rest.find(".hl-") {
-            let name = &rest[at + 1..];
-            let len = name
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .unwrap_or(name.len());
-            out.insert(name[..len].to_owned());
-            rest = &name[len..];
-        }
+/// The class lists the stylesheet's selectors ask of one element: the
+/// compound selectors (`.hl-entity.hl-name.hl-tag`) of every rule of both
+/// themes, descendant parts (`.hl-source.hl-css .hl-string`) each on its
+/// own.
+fn styled_compounds() -> &'static [Box<[Box<str>]>] {
+    static COMPOUNDS: OnceLock<Vec<Box<[Box<str>]>>> = OnceLock::new();
+    COMPOUNDS.get_or_init(|| {
+        let mut out: Vec<Box<[Box<str>]>> = selectors(&stylesheet())
+            .into_iter()
+            .flatten()
+            .map(|part| part.into_iter().map(Box::from).collect())
+            .collect();
+        out.sort();
+        out.dedup();
         out
     })
 }
 
-/// Rewrites the `<span class="…">` tags of syntect's output to the classes
-/// the stylesheet uses; a span left with none keeps no attribute.
-fn keep_styled_classes(html: &str) -> String {
-    const OPEN: &str = "<span class=\"";
-    let styled = styled_classes();
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(OPEN) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + OPEN.len()..];
-        let Some(end) = after.find('"') else {
-            // Not syntect's shape: leave the rest as it is.
-            out.push_str(&rest[at..]);
-            return out;
-        };
-        let mut kept = after[..end]
-            .split(' ')
-            .filter(|c| styled.contains(*c))
-            .peekable();
-        if kept.peek().is_none() {
-            out.push_str("<span");
-        } else {
-            out.push_str(OPEN);
-            for (i, class) in kept.enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(class);
-            }
-            out.push('"');
+/// Every selector of `css`, as the `.hl-` classes of each of its
+/// compound parts, outermost first. A part that names none (the dark
+/// theme's `html[data-theme="dark"]`) is left out: it matches the root,
+/// which is always there.
+fn selectors(css: &str) -> Vec<Vec<Vec<&str>>> {
+    let mut out = Vec::new();
+    let mut rest = css;
+    while let Some(open) = rest.find('{') {
+        let mut list = &rest[..open];
+        // Comments sit between rules, before a selector.
+        while let Some(end) = list.find("*/") {
+            list = &list[end + 2..];
         }
-        rest = &after[end + 1..];
+        for selector in list.split(',') {
+            let parts: Vec<Vec<&str>> = selector
+                .split_whitespace()
+                .map(|part| {
+                    part.split('.')
+                        .skip(1)
+                        .filter(|class| class.starts_with("hl-"))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|part| !part.is_empty())
+                .collect();
+            if !parts.is_empty() {
+                out.push(parts);
+            }
+        }
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
     }
-    out.push_str(rest);
     out
+}
+
+/// The classes of `classes` (a span's space-separated list) that some
+/// compound selector needs: an atom only counts with the others of a
+/// compound that the span has in full. `None` when none is left.
+fn styled_part(classes: &str) -> Option<String> {
+    let atoms: Vec<&str> = classes.split(' ').collect();
+    let mut keep = vec![false; atoms.len()];
+    for compound in styled_compounds() {
+        let at: Option<Vec<usize>> = compound
+            .iter()
+            .map(|class| atoms.iter().position(|a| *a == &**class))
+            .collect();
+        for i in at.into_iter().flatten() {
+            keep[i] = true;
+        }
+    }
+    let kept: Vec<&str> = atoms
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(a, _)| *a)
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(" "))
+}
+
+/// Rewrites syntect's spans to the classes the stylesheet uses, and drops
+/// the spans left with none, with their end tags: syntect gives each span
+/// every scope atom (`hl-string hl-unquoted hl-plain hl-out hl-yaml`), and
+/// a class no selector needs, or a span no rule matches, changes nothing a
+/// reader sees. Measured on the benchmark course: leaving out the classes
+/// halved a page; leaving out the spans then took off a further seventh,
+/// and a third of the highlight cache.
+///
+/// HTML not of syntect's shape (only `<span class="…">`, `</span>` and
+/// escaped text) is returned as it is.
+fn keep_styled_spans(html: &str) -> String {
+    thread_local! {
+        /// Class list → what is kept of it: a few hundred lists recur on
+        /// every page.
+        static PARTS: std::cell::RefCell<HashMap<Box<str>, Option<Box<str>>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    PARTS
+        .with(|parts| prune_spans(html, &mut parts.borrow_mut()))
+        .unwrap_or_else(|| html.to_owned())
+}
+
+fn prune_spans(html: &str, parts: &mut HashMap<Box<str>, Option<Box<str>>>) -> Option<String> {
+    const OPEN: &str = "<span class=\"";
+    const CLOSE: &str = "</span>";
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    // Per open span: whether its tag was kept.
+    let mut open: Vec<bool> = Vec::new();
+    let mut copied = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[copied..]) {
+        let at = copied + off;
+        out.push_str(&html[copied..at]);
+        let rest = &html[at..];
+        if rest.starts_with(CLOSE) {
+            if open.pop()? {
+                out.push_str(CLOSE);
+            }
+            copied = at + CLOSE.len();
+            continue;
+        }
+        let after = rest.strip_prefix(OPEN)?;
+        let end = after.find('"')?;
+        if !after[end..].starts_with("\">") {
+            return None;
+        }
+        let classes = &after[..end];
+        if !parts.contains_key(classes) {
+            parts.insert(classes.into(), styled_part(classes).map(Box::from));
+        }
+        match &parts[classes] {
+            Some(kept) => {
+                out.push_str(OPEN);
+                out.push_str(kept);
+                out.push_str("\">");
+                open.push(true);
+            }
+            None => open.push(false),
+        }
+        copied = at + OPEN.len() + end + 2;
+    }
+    if !open.is_empty() {
+        return None;
+    }
+    out.push_str(&html[copied..]);
+    Some(out)
 }
 
 /// Highlighting results keyed by a hash of language and code.
@@ -184,7 +274,10 @@ impl PartialEq for Highlighted<'_> {
     }
 }
 
-const CACHE_MAGIC: &[u8; 8] = b"KRSHL002";
+/// The cache file's format and what its entries hold: bumped when
+/// highlighting output changes, so entries of an older kourse are not
+/// reused.
+const CACHE_MAGIC: &[u8; 8] = b"KRSHL003";
 
 impl HighlightCache {
     pub fn new() -> Self {
@@ -401,26 +494,146 @@ mod tests {
     }
 
     #[test]
-    fn spans_keep_only_the_classes_the_stylesheet_uses() {
-        let html = highlight_uncached("kind: Pod # a comment\n", "yaml");
-        let styled = styled_classes();
-        assert!(styled.contains("hl-comment") && !styled.contains("hl-yaml"));
-        let mut classes = Vec::new();
-        let mut rest = html.as_str();
-        while let Some(at) = rest.find("class=\"") {
-            let value = &rest[at + 7..];
-            let end = value.find('"').unwrap();
-            classes.extend(value[..end].split(' ').map(str::to_owned));
-            rest = &value[end..];
-        }
-        assert!(classes.iter().any(|c| c == "hl-comment"), "{html}");
-        assert!(classes.iter().all(|c| styled.contains(c)), "{html}");
+    fn spans_keep_the_classes_a_selector_needs_and_no_other() {
+        let compounds = styled_compounds();
+        let has = |c: &[&str]| {
+            compounds
+                .iter()
+                .any(|k| k.iter().map(|s| &**s).eq(c.iter().copied()))
+        };
+        assert!(has(&["hl-comment"]) && has(&["hl-entity", "hl-name", "hl-tag"]));
+        assert!(!compounds.iter().flatten().any(|c| &**c == "hl-yaml"));
         assert_eq!(
-            keep_styled_classes(
-                "<span class=\"hl-yaml\">a</span><span class=\"hl-comment hl-yaml\">b</span>"
-            ),
-            "<span>a</span><span class=\"hl-comment\">b</span>"
+            styled_part("hl-entity hl-name hl-tag hl-yaml").as_deref(),
+            Some("hl-entity hl-name hl-tag")
         );
+        assert_eq!(styled_part("hl-yaml hl-plain"), None);
+        // A span no selector matches goes, with its end tag; the text stays.
+        assert_eq!(
+            keep_styled_spans(
+                "<span class=\"hl-yaml\">a<span class=\"hl-comment hl-yaml\">b</span>c</span>"
+            ),
+            "a<span class=\"hl-comment\">b</span>c"
+        );
+        // Not syntect's shape: left alone rather than unbalanced.
+        for odd in [
+            "<span class=\"hl-yaml\">a",
+            "a</span>",
+            "<b>a</b>",
+            "<span class=\"hl-yaml\" id=\"x\">a</span>",
+        ] {
+            assert_eq!(keep_styled_spans(odd), odd);
+        }
+    }
+
+    /// For each character of `html` (a fragment of spans and escaped
+    /// text): the selectors of `rules` that match each of its ancestors,
+    /// from the outermost, leaving out ancestors no selector matches.
+    /// Equal for two fragments, every character is styled alike in both.
+    fn matched_selectors(html: &str, rules: &[Vec<Vec<&str>>]) -> Vec<(char, Vec<Vec<usize>>)> {
+        let matches = |chain: &[Vec<&str>], sel: &[Vec<&str>]| {
+            let has =
+                |el: &Vec<&str>, compound: &Vec<&str>| compound.iter().all(|c| el.contains(c));
+            let (last, before) = sel.split_last().unwrap();
+            if !has(chain.last().unwrap(), last) {
+                return false;
+            }
+            let mut want = before.iter().rev().peekable();
+            for el in chain[..chain.len() - 1].iter().rev() {
+                if want.peek().is_some_and(|c| has(el, c)) {
+                    want.next();
+                }
+            }
+            want.peek().is_none()
+        };
+        let mut stack: Vec<Vec<&str>> = Vec::new();
+        let mut out = Vec::new();
+        let mut rest = html;
+        while let Some(c) = rest.chars().next() {
+            if let Some(after) = rest.strip_prefix("<span class=\"") {
+                let end = after.find('"').unwrap();
+                stack.push(after[..end].split(' ').collect());
+                rest = &after[end + 2..];
+            } else if let Some(after) = rest.strip_prefix("</span>") {
+                stack.pop().unwrap();
+                rest = after;
+            } else {
+                let len = if c == '&' {
+                    rest.find(';').unwrap() + 1
+                } else {
+                    c.len_utf8()
+                };
+                let chain = (1..=stack.len())
+                    .map(|d| {
+                        (0..rules.len())
+                            .filter(|&r| matches(&stack[..d], &rules[r]))
+                            .collect::<Vec<_>>()
+                    })
+                    .filter(|m| !m.is_empty())
+                    .collect();
+                out.push((c, chain));
+                rest = &rest[len..];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn pruned_spans_style_every_character_as_syntect_did() {
+        let css = stylesheet();
+        let rules = selectors(&css);
+        assert!(rules.len() > 100, "{}", rules.len());
+        let samples = [
+            (
+                "yaml",
+                include_str!("../examples/workloads/deployment-strategies.yaml"),
+            ),
+            (
+                "yaml",
+                "a: \"q\" # c\nb: |\n  x\nc: [1, 'two', 3.5, true, null]\nd: &x {e: *x}\n",
+            ),
+            (
+                "bash",
+                "#!/usr/bin/env bash\nset -euo pipefail\nfor p in $(kubectl get pods -o name); do\n  echo \"${p#pod/}\" >&2 # note\ndone\n",
+            ),
+            (
+                "rust",
+                "use std::fmt;\n/// Doc.\nfn f<'a>(x: &'a str) -> Result<u8, String> { let n = 0x1F; Ok(n as u8) }\n",
+            ),
+            (
+                "go",
+                "package main\nimport \"fmt\"\nfunc main() { fmt.Println(`raw`, 42) }\n",
+            ),
+            (
+                "python",
+                "def f(x: int) -> str:\n    return f\"{x!r}\"  # c\n",
+            ),
+            (
+                "dockerfile",
+                "FROM debian:12 AS build\nRUN apt-get update && echo \"$HOME\"\nCMD [\"x\"]\n",
+            ),
+            ("json", "{\"a\": [1, true, null, \"s\\n\"]}\n"),
+            (
+                "toml",
+                "[book]\ntitle = \"x\" # c\nn = 1979-05-27T07:32:00Z\n",
+            ),
+        ];
+        for (lang, code) in samples {
+            let raw = syntect_html(code, lang).unwrap();
+            let pruned = highlight_uncached(code, lang);
+            assert!(pruned.len() < raw.len(), "{lang}: nothing pruned");
+            let (before, after) = (
+                matched_selectors(&raw, &rules),
+                matched_selectors(&pruned, &rules),
+            );
+            assert_eq!(before.len(), after.len(), "{lang}: text changed");
+            if let Some(at) = (0..before.len()).find(|&i| before[i] != after[i]) {
+                panic!(
+                    "{lang}: character {at} ({:?}) matched {:?} and now {:?}",
+                    before[at].0, before[at].1, after[at].1
+                );
+            }
+        }
     }
 
     #[test]
