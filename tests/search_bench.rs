@@ -182,7 +182,7 @@ fn manifest(rng: &mut Rng, corpus: &Corpus) -> (String, Vec<String>) {
     (code, terms.iter().map(|s| s.to_string()).collect())
 }
 
-fn synthetic_course(pages: usize) -> Vec<SearchDocument> {
+fn synthetic_course(pages: usize) -> Vec<SearchDocument<'static>> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let corpus = Corpus::new(&mut rng);
     (0..pages)
@@ -220,9 +220,9 @@ fn synthetic_course(pages: usize) -> Vec<SearchDocument> {
                 });
             }
             SearchDocument {
-                url: format!("chapter-{}/page-{p}.html", p / 50),
-                page_title: title,
-                sections,
+                url: format!("chapter-{}/page-{p}.html", p / 50).into(),
+                page_title: title.into(),
+                sections: sections.into(),
             }
         })
         .collect()
@@ -244,7 +244,7 @@ fn search_index_benchmark() {
     let docs = synthetic_course(pages);
     let words: usize = docs
         .iter()
-        .flat_map(|d| &d.sections)
+        .flat_map(|d| d.sections.iter())
         .map(|s| s.prose.split_whitespace().count() + s.code.split_whitespace().count())
         .sum();
     let sections: usize = docs.iter().map(|d| d.sections.len()).sum();

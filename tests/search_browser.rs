@@ -20,7 +20,7 @@ fn sec(anchor: &str, heading: &str, prose: &str, code: &str, terms: &[&str]) -> 
     }
 }
 
-fn docs() -> Vec<SearchDocument> {
+fn docs() -> Vec<SearchDocument<'static>> {
     vec![
         SearchDocument {
             url: "index.html".into(),
@@ -40,7 +40,8 @@ fn docs() -> Vec<SearchDocument> {
                     "",
                     &[],
                 ),
-            ],
+            ]
+            .into(),
         },
         SearchDocument {
             url: "networking/services.html".into(),
@@ -67,7 +68,8 @@ fn docs() -> Vec<SearchDocument> {
                     "ports:\n- port: 80\n  targetPort: 8080",
                     &["ports", "port", "targetPort"],
                 ),
-            ],
+            ]
+            .into(),
         },
     ]
 }
@@ -80,7 +82,7 @@ fn page_html(doc: &SearchDocument, root: &str) -> String {
             .replace('"', "&quot;")
     };
     let mut body = String::new();
-    for s in &doc.sections {
+    for s in doc.sections.iter() {
         if s.anchor.is_empty() {
             body += &format!("<h1>{}</h1>\n", esc(&doc.page_title));
         } else {
@@ -113,7 +115,7 @@ fn build_site(dir: &Path) {
     }
     for doc in &docs {
         let depth = doc.url.matches('/').count();
-        let p = dir.join(&doc.url);
+        let p = dir.join(&*doc.url);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, page_html(doc, &"../".repeat(depth))).unwrap();
     }

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::content::{Course, Page};
 use crate::diagnostic::Diagnostic;
 use crate::highlight::{HighlightCache, escape_html};
+use crate::search::SearchSection;
 
 /// One entry of a page's table of contents.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -27,18 +28,6 @@ pub struct TocEntry {
     pub level: u8,
     pub id: String,
     pub title: String,
-}
-
-/// The plain text of one section (the part of a page under one h2/h3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SectionText {
-    /// Heading id; empty for the text before the first heading.
-    pub anchor: String,
-    pub heading: String,
-    pub prose: String,
-    pub code: String,
-    /// Kinds, apiVersions and keys of manifests in this section.
-    pub terms: Vec<String>,
 }
 
 /// A link to another page's anchor, checked once every page is rendered.
@@ -60,7 +49,7 @@ pub struct Rendered {
     pub anchor_refs: Vec<AnchorRef>,
     pub diagnostics: Vec<Diagnostic>,
     pub words: usize,
-    pub sections: Vec<SectionText>,
+    pub sections: Vec<SearchSection>,
 }
 
 /// What a [`BlockHandler`] produces in place of a block.
@@ -667,7 +656,7 @@ struct State<'p> {
     page: &'p Page,
     used_ids: HashMap<String, usize>,
     toc: Vec<TocEntry>,
-    sections: Vec<SectionText>,
+    sections: Vec<SearchSection>,
     diags: Vec<Diagnostic>,
     anchor_refs: Vec<AnchorRef>,
     local_anchors: Vec<(String, usize, usize)>,
@@ -682,7 +671,7 @@ impl<'p> State<'p> {
             page,
             used_ids: HashMap::new(),
             toc: Vec::new(),
-            sections: vec![SectionText::default()],
+            sections: vec![SearchSection::default()],
             diags: Vec::new(),
             anchor_refs: Vec::new(),
             local_anchors: Vec::new(),
@@ -710,12 +699,12 @@ impl<'p> State<'p> {
         }
     }
 
-    fn section(&mut self) -> &mut SectionText {
+    fn section(&mut self) -> &mut SearchSection {
         self.sections.last_mut().expect("there is always a section")
     }
 
     fn new_section(&mut self, anchor: &str, heading: &str) {
-        self.sections.push(SectionText {
+        self.sections.push(SearchSection {
             anchor: anchor.to_owned(),
             heading: heading.to_owned(),
             ..Default::default()
@@ -741,7 +730,7 @@ impl<'p> State<'p> {
     fn absorb<'e>(&mut self, o: BlockOutput, out: &mut Vec<Event<'e>>) {
         let s = self.section();
         s.code.push_str(&o.search_code);
-        s.terms.extend(o.search_terms);
+        s.manifest_terms.extend(o.search_terms);
         self.diags.extend(o.diagnostics);
         // Ids a block defines (glossary entries) are link targets too, and
         // headings after it must not reuse them.

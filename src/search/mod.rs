@@ -40,13 +40,15 @@ use serde::Serialize;
 
 pub use encode::{decode_varints, encode_varint};
 
-/// One page, as the build hands it to the indexer.
+/// One page, as the build hands it to the indexer: borrowed from the
+/// rendered pages by a build, which would otherwise copy each section's
+/// text once more.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchDocument {
+pub struct SearchDocument<'a> {
     /// Page URL relative to the site root, e.g. `workloads/deployments.html`.
-    pub url: String,
-    pub page_title: String,
-    pub sections: Vec<SearchSection>,
+    pub url: Cow<'a, str>,
+    pub page_title: Cow<'a, str>,
+    pub sections: Cow<'a, [SearchSection]>,
 }
 
 /// A part of a page: the top (anchor `""`) or an h2/h3 and what follows it.
@@ -362,12 +364,20 @@ fn collapse_and_cut(s: &str, max: usize) -> String {
     out
 }
 
-/// A page's sections; a page without any is one top section.
-fn sections_or_top<'d>(doc: &'d SearchDocument, top: &'d SearchSection) -> Vec<&'d SearchSection> {
+/// A page's sections; a page without any is searched as one empty
+/// section, under its title.
+fn sections_of<'d>(doc: &'d SearchDocument) -> &'d [SearchSection] {
+    static TOP: SearchSection = SearchSection {
+        anchor: String::new(),
+        heading: String::new(),
+        prose: String::new(),
+        code: String::new(),
+        manifest_terms: Vec::new(),
+    };
     if doc.sections.is_empty() {
-        vec![top]
+        std::slice::from_ref(&TOP)
     } else {
-        doc.sections.iter().collect()
+        &doc.sections
     }
 }
 
@@ -378,7 +388,7 @@ fn snippet<'d>(
     i: usize,
 ) -> (&'d str, &'d str, String) {
     let heading = if sec.heading.is_empty() && i == 0 {
-        doc.page_title.as_str()
+        &*doc.page_title
     } else {
         sec.heading.as_str()
     };
@@ -410,10 +420,7 @@ struct WordCounts<'d> {
 }
 
 impl<'d> WordCounts<'d> {
-    fn of(
-        docs: &'d [SearchDocument],
-        sections_of: &(dyn Fn(&'d SearchDocument) -> Vec<&'d SearchSection> + Sync),
-    ) -> WordCounts<'d> {
+    fn of(docs: &'d [SearchDocument]) -> WordCounts<'d> {
         let mut ids: FxHashMap<Cow<'d, str>, u32> = FxHashMap::default();
         let mut folded = String::new();
         let mut sections = Vec::new();
@@ -679,8 +686,6 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
         clean_boost(opts.boost_body),
     ];
     // Snippet files, in parallel: they need no term statistics.
-    let top = SearchSection::default();
-    let sections_of = |doc| sections_or_top(doc, &top);
     let snippets: Vec<PageData> = docs
         .par_iter()
         .map(|doc| PageData {
@@ -715,10 +720,7 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
                 .max(64),
         )
         .collect();
-    let counted: Vec<WordCounts> = runs
-        .par_iter()
-        .map(|run| WordCounts::of(run, &sections_of))
-        .collect();
+    let counted: Vec<WordCounts> = runs.par_iter().map(|run| WordCounts::of(run)).collect();
     let mut analyzer = Analyzer::new(&opts.language);
     let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut stems: Vec<String> = Vec::new();

@@ -10,11 +10,11 @@ fn sec(anchor: &str, heading: &str, prose: &str, code: &str, terms: &[&str]) -> 
     }
 }
 
-fn doc(url: &str, title: &str, sections: Vec<SearchSection>) -> SearchDocument {
+fn doc(url: &str, title: &str, sections: Vec<SearchSection>) -> SearchDocument<'static> {
     SearchDocument {
-        url: url.into(),
-        page_title: title.into(),
-        sections,
+        url: url.to_owned().into(),
+        page_title: title.to_owned().into(),
+        sections: sections.into(),
     }
 }
 
@@ -107,7 +107,7 @@ fn search(files: &[(PathBuf, Vec<u8>)], query: &str) -> Vec<String> {
         .collect()
 }
 
-fn corpus() -> Vec<SearchDocument> {
+fn corpus() -> Vec<SearchDocument<'static>> {
     vec![
         doc(
             "networking/services.html",
@@ -428,7 +428,7 @@ fn other_languages_are_stemmed_too() {
     let docs = vec![SearchDocument {
         url: "a.html".into(),
         page_title: "Netz".into(),
-        sections: vec![sec],
+        sections: vec![sec].into(),
     }];
     let files = build_index(&docs, &opts);
     let shard = parse(file(&files, "search/t/6469.js").unwrap()).2;

@@ -8,7 +8,7 @@
 pub mod nav;
 pub mod output;
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,7 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::highlight::HighlightCache;
 use crate::markdown::links::{relative_url, root_of};
 use crate::markdown::{PageRenderer, Rendered, TocEntry};
-use crate::search::{SearchDocument, SearchOptions, SearchSection, build_index};
+use crate::search::{SearchDocument, SearchOptions, build_index};
 use crate::theme::Theme;
 use output::Sink;
 
@@ -817,20 +817,9 @@ pub fn search_index<R: Borrow<Rendered> + Sync>(
         .map(|&id| &course.pages[id])
         .filter(|p| p.front.search)
         .map(|p| SearchDocument {
-            url: p.url.clone(),
-            page_title: p.front.title.clone(),
-            sections: rendered[p.id]
-                .borrow()
-                .sections
-                .iter()
-                .map(|s| SearchSection {
-                    anchor: s.anchor.clone(),
-                    heading: s.heading.clone(),
-                    prose: s.prose.clone(),
-                    code: s.code.clone(),
-                    manifest_terms: s.terms.clone(),
-                })
-                .collect(),
+            url: Cow::Borrowed(&p.url),
+            page_title: Cow::Borrowed(&p.front.title),
+            sections: Cow::Borrowed(&rendered[p.id].borrow().sections),
         })
         .collect();
     let opts = SearchOptions {
