@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rustc_hash::FxHashMap;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
@@ -174,15 +175,15 @@ fn keep_styled_spans(html: &str) -> String {
     thread_local! {
         /// Class list → what is kept of it: a few hundred lists recur on
         /// every page.
-        static PARTS: std::cell::RefCell<HashMap<Box<str>, Option<Box<str>>>> =
-            std::cell::RefCell::new(HashMap::new());
+        static PARTS: std::cell::RefCell<FxHashMap<Box<str>, Option<Box<str>>>> =
+            std::cell::RefCell::new(FxHashMap::default());
     }
     PARTS
         .with(|parts| prune_spans(html, &mut parts.borrow_mut()))
         .unwrap_or_else(|| html.to_owned())
 }
 
-fn prune_spans(html: &str, parts: &mut HashMap<Box<str>, Option<Box<str>>>) -> Option<String> {
+fn prune_spans(html: &str, parts: &mut FxHashMap<Box<str>, Option<Box<str>>>) -> Option<String> {
     const OPEN: &str = "<span class=\"";
     const CLOSE: &str = "</span>";
     let bytes = html.as_bytes();
@@ -202,15 +203,18 @@ fn prune_spans(html: &str, parts: &mut HashMap<Box<str>, Option<Box<str>>>) -> O
             continue;
         }
         let after = rest.strip_prefix(OPEN)?;
-        let end = after.find('"')?;
+        let end = memchr::memchr(b'"', after.as_bytes())?;
         if !after[end..].starts_with("\">") {
             return None;
         }
         let classes = &after[..end];
-        if !parts.contains_key(classes) {
-            parts.insert(classes.into(), styled_part(classes).map(Box::from));
-        }
-        match &parts[classes] {
+        let kept = match parts.get(classes) {
+            Some(kept) => kept,
+            None => parts
+                .entry(classes.into())
+                .or_insert_with(|| styled_part(classes).map(Box::from)),
+        };
+        match kept {
             Some(kept) => {
                 out.push_str(OPEN);
                 out.push_str(kept);
