@@ -716,6 +716,17 @@ impl<'p> State<'p> {
     /// for whitespace again).
     fn add_prose(&mut self, text: &str) {
         let s = self.section();
+        // Most text is single-spaced already: copied whole, its words
+        // counted by its spaces (splitting it word by word was a seventh
+        // of rendering a page).
+        if let Some(words) = crate::search::single_spaced_words(text) {
+            if !s.prose.is_empty() {
+                s.prose.push(' ');
+            }
+            s.prose.push_str(text);
+            self.words += words;
+            return;
+        }
         let mut words = 0;
         for word in text.split_whitespace() {
             if !s.prose.is_empty() {

@@ -258,8 +258,48 @@ fn truncate_chars(s: &str, max: usize) -> String {
 /// single-spaced (as the build's prose is), found in one pass over them;
 /// `None` when they are not.
 fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
+    let scan = scan_single_spaced(s, max)?;
+    let i = scan.end;
+    if i == s.len() {
+        return (!scan.after_space || i == 0).then(|| s.to_owned());
+    }
+    // Cut: only if something other than whitespace follows.
+    if s[i..].chars().all(char::is_whitespace) {
+        return None;
+    }
+    let mut out = String::with_capacity(i + '…'.len_utf8());
+    out.push_str(&s[..i]);
+    out.push('…');
+    Some(out)
+}
+
+/// The number of words of `s` if it is words separated by single ASCII
+/// spaces, with no other whitespace and none at either end (text that
+/// joining its words with spaces leaves as it is); `None` otherwise, and
+/// for any text with a control character below U+0021 (for the caller to
+/// split word by word).
+pub fn single_spaced_words(s: &str) -> Option<usize> {
+    let scan = scan_single_spaced(s, usize::MAX)?;
+    (scan.end == s.len() && !s.is_empty() && !scan.after_space).then_some(scan.spaces + 1)
+}
+
+/// How far [`scan_single_spaced`] read.
+struct SingleSpaced {
+    /// Bytes read: all of the text, or its first `max` characters.
+    end: usize,
+    /// Spaces among them.
+    spaces: usize,
+    /// Whether the last character read is a space.
+    after_space: bool,
+}
+
+/// Reads the first `max` characters of `s` (all of it, if shorter) while
+/// they are words separated by single ASCII spaces, with none at the
+/// start; `None` at the first whitespace that is not such a space.
+fn scan_single_spaced(s: &str, max: usize) -> Option<SingleSpaced> {
     let bytes = s.as_bytes();
     let mut chars = 0;
+    let mut spaces = 0;
     let mut after_space = true;
     let mut i = 0;
     while i < bytes.len() {
@@ -274,14 +314,15 @@ fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
                 // of each space. No byte carries into the next: all < 0x80.
                 let low = !(x + 0x5F5F_5F5F_5F5F_5F5F) & HIGH;
                 let y = x ^ 0x2020_2020_2020_2020;
-                let spaces = !(((y & !HIGH) + !HIGH) | y) & HIGH;
-                if low != spaces
-                    || spaces & (spaces << 8) != 0
-                    || (after_space && spaces & 0x80 != 0)
+                let space_bits = !(((y & !HIGH) + !HIGH) | y) & HIGH;
+                if low != space_bits
+                    || space_bits & (space_bits << 8) != 0
+                    || (after_space && space_bits & 0x80 != 0)
                 {
                     return None;
                 }
-                after_space = spaces >> 63 != 0;
+                after_space = space_bits >> 63 != 0;
+                spaces += space_bits.count_ones() as usize;
                 chars += 8;
                 i += 8;
                 continue;
@@ -299,6 +340,7 @@ fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
                     return None;
                 }
                 after_space = true;
+                spaces += 1;
             } else {
                 after_space = false;
                 if b >= 0xC2 && unicode_space_at(bytes, i) {
@@ -308,17 +350,11 @@ fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
         }
         i += 1;
     }
-    if i == bytes.len() {
-        return (!after_space || i == 0).then(|| s.to_owned());
-    }
-    // Cut: only if something other than whitespace follows.
-    if s[i..].chars().all(char::is_whitespace) {
-        return None;
-    }
-    let mut out = String::with_capacity(i + '…'.len_utf8());
-    out.push_str(&s[..i]);
-    out.push('…');
-    Some(out)
+    Some(SingleSpaced {
+        end: i,
+        spaces,
+        after_space,
+    })
 }
 
 /// Whether a whitespace character outside ASCII starts at byte `i`: U+0085,

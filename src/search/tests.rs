@@ -491,26 +491,89 @@ fn truncation_reference(s: &str, max: usize) -> String {
     }
 }
 
-#[test]
-fn truncation_agrees_with_the_reference_on_generated_texts() {
-    // Mostly words and single spaces (the fast path), with now and then
-    // a double space, a newline, a tab, a control character, a non-ASCII
-    // letter or space.
+/// Texts of up to 31 pieces: mostly words and single spaces (the fast
+/// paths), with now and then a double space, a newline, a tab, a control
+/// character, a non-ASCII letter or space.
+fn generated_texts() -> Vec<String> {
     let pieces = [
         "kube", "a", "Pod", "proxy", " ", " ", " ", "  ", "\n", "\t", "\u{1}", "é", "“", "\u{a0}",
         "\u{2009}",
     ];
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..3000)
+        .map(|_| {
+            let mut text = String::new();
+            let n = (seed >> 59) as usize;
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let k = (seed % 1000) as usize;
+                text.push_str(pieces[if k < 700 { k % 5 } else { k % pieces.len() }]);
+            }
+            text
+        })
+        .collect()
+}
+
+#[test]
+fn single_spaced_words_agrees_with_splitting_on_generated_texts() {
+    // Words (some of them non-ASCII, some eight bytes or longer) joined
+    // mostly by single spaces, now and then by other whitespace, with now
+    // and then whitespace at an end.
+    let words = [
+        "kube",
+        "a",
+        "Pod",
+        "containers",
+        "é",
+        "“quoted”",
+        "x1234567",
+        "½",
+    ];
+    let gaps = [
+        " ", " ", " ", " ", " ", " ", " ", " ", "  ", "\n", "\t", "\u{a0}", "\u{2009}",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut single_spaced = 0;
     for _ in 0..3000 {
         let mut text = String::new();
-        let n = (seed >> 59) as usize;
-        for _ in 0..n {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let k = (seed % 1000) as usize;
-            text.push_str(pieces[if k < 700 { k % 5 } else { k % pieces.len() }]);
+        if next(10) == 0 {
+            text.push_str(gaps[next(gaps.len())]);
         }
+        for i in 0..next(12) {
+            if i > 0 {
+                text.push_str(if next(4) == 0 {
+                    gaps[next(gaps.len())]
+                } else {
+                    " "
+                });
+            }
+            text.push_str(words[next(words.len())]);
+        }
+        if next(10) == 0 {
+            text.push_str(gaps[next(gaps.len())]);
+        }
+        let split: Vec<&str> = text.split_whitespace().collect();
+        let expected = (!split.is_empty() && split.join(" ") == text).then_some(split.len());
+        assert_eq!(single_spaced_words(&text), expected, "{text:?}");
+        single_spaced += usize::from(expected.is_some());
+    }
+    // Both answers are common among the texts.
+    assert!((600..2400).contains(&single_spaced), "{single_spaced}");
+    // A control character is left to the caller's split.
+    assert_eq!(single_spaced_words("a\u{1}b"), None);
+}
+
+#[test]
+fn truncation_agrees_with_the_reference_on_generated_texts() {
+    for text in generated_texts() {
         for max in [0, 1, 3, 7, 8, 9, 15, 16, 17, 24, 40, 200] {
             assert_eq!(
                 truncate_chars(&text, max),
