@@ -251,6 +251,7 @@ fn course_templates_and_assets_override_the_theme() {
         "<!DOCTYPE html><title>lost</title><h1 id=custom>Custom 404</h1>",
     );
     f.write("static/kourse/style.css", "body { color: red; }");
+    f.write("static/kourse/highlight.css", ".hl-keyword { color: red; }");
     f.write(
         "static/img/a.svg",
         "<svg xmlns='http://www.w3.org/2000/svg'/>",
@@ -260,6 +261,11 @@ fn course_templates_and_assets_override_the_theme() {
     assert_eq!(
         std::fs::read_to_string(f.root().join("public/kourse/style.css")).unwrap(),
         "body { color: red; }"
+    );
+    // Even the stylesheet kourse generates for highlighted code.
+    assert_eq!(
+        std::fs::read_to_string(f.root().join("public/kourse/highlight.css")).unwrap(),
+        ".hl-keyword { color: red; }"
     );
     assert!(f.root().join("public/img/a.svg").is_file());
 }

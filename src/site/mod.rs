@@ -713,10 +713,10 @@ impl<'a> Templating<'a> {
             }
             files.insert(path.clone(), bytes.clone());
         }
-        files.insert(
-            format!("{}/highlight.css", crate::theme::ASSET_DIR),
-            crate::highlight::stylesheet().into_bytes(),
-        );
+        // Generated, unless the course brings its own.
+        files
+            .entry(format!("{}/highlight.css", crate::theme::ASSET_DIR))
+            .or_insert_with(|| crate::highlight::stylesheet().into_bytes());
         files.insert(
             format!("{}/nav.js", crate::theme::ASSET_DIR),
             nav::nav_script(course).into_bytes(),
