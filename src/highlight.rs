@@ -108,9 +108,7 @@ fn styled_compounds() -> &'static [Box<[Box<str>]>] {
 /// which is always there.
 fn selectors(css: &str) -> Vec<Vec<Vec<&str>>> {
     let mut out = Vec::new();
-    let mut rest = css;
-    while let Some(open) = rest.find('{') {
-        let mut list = &rest[..open];
+    for (mut list, _) in css_rules(css) {
         // Comments sit between rules, before a selector.
         while let Some(end) = list.find("*/") {
             list = &list[end + 2..];
@@ -130,11 +128,22 @@ fn selectors(css: &str) -> Vec<Vec<Vec<&str>>> {
                 out.push(parts);
             }
         }
-        rest = rest[open..]
-            .find('}')
-            .map_or("", |close| &rest[open + close + 1..]);
     }
     out
+}
+
+/// The rules of a flat stylesheet (no nesting, no at-rules, as syntect
+/// writes them): each one's selector list as written, with any comment
+/// before it, and its block, braces included.
+fn css_rules(css: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = css;
+    std::iter::from_fn(move || {
+        let open = rest.find('{')?;
+        let (selectors, after) = rest.split_at(open);
+        let close = after.find('}').map_or(after.len(), |i| i + 1);
+        rest = &after[close..];
+        Some((selectors, &after[..close]))
+    })
 }
 
 /// The classes of `classes` (a span's space-separated list) that some
@@ -439,10 +448,7 @@ pub fn stylesheet() -> String {
 /// Prefixes every selector of a flat stylesheet with `scope`.
 fn scope_css(css: &str, scope: &str) -> String {
     let mut out = String::with_capacity(css.len() * 2);
-    let mut rest = css;
-    while let Some(open) = rest.find('{') {
-        let (selectors, after) = rest.split_at(open);
-        let close = after.find('}').map_or(after.len(), |i| i + 1);
+    for (selectors, block) in css_rules(css) {
         let scoped = selectors
             .split(',')
             .map(|s| {
@@ -461,9 +467,8 @@ fn scope_css(css: &str, scope: &str) -> String {
             .join(", ");
         out.push_str(&scoped);
         out.push(' ');
-        out.push_str(&after[..close]);
+        out.push_str(block);
         out.push('\n');
-        rest = &after[close..];
     }
     out
 }
