@@ -64,6 +64,9 @@ fn run_child(root: &Path) -> (u128, u64) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // With KOURSE_TIMINGS set, the build's stage timings, after the floor
+    // the bench printed for the same round.
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.split_whitespace();
     (
@@ -116,9 +119,14 @@ fn highlight_floor(blocks: &[(String, String)]) -> u128 {
         }
     });
     let start = Instant::now();
-    blocks.par_iter().for_each(|(l, c)| {
-        std::hint::black_box(kourse::highlight::highlight_uncached(c, l));
-    });
+    // Split as finely as a build splits them, so that neither waits on
+    // one core's long last run.
+    blocks
+        .par_iter()
+        .with_max_len(kourse::highlight::BLOCKS_PER_TASK)
+        .for_each(|(l, c)| {
+            std::hint::black_box(kourse::highlight::highlight_uncached(c, l));
+        });
     start.elapsed().as_millis()
 }
 
@@ -202,6 +210,9 @@ fn main() {
                 let _ = std::fs::remove_dir_all(dir.path().join(leftover));
             }
             let floor_ms = highlight_floor(&blocks);
+            if std::env::var_os("KOURSE_TIMINGS").is_some() {
+                eprintln!("round: highlight floor {floor_ms} ms");
+            }
             let (cold_ms, cold_rss) = run_child(dir.path());
             out_bytes = dir_size(&site);
             std::fs::remove_dir_all(&site).unwrap();

@@ -61,6 +61,11 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// How many blocks one parallel task highlights, when many are highlighted
+/// at once. A block takes tens of microseconds to a few milliseconds, so a
+/// few per task keep the cores' queues stealable to the very end.
+pub const BLOCKS_PER_TASK: usize = 4;
+
 /// Highlights `code` as `lang`; returns the inner HTML of a `<code>` element.
 /// An unknown language renders as escaped plain text.
 pub fn highlight_uncached(code: &str, lang: &str) -> String {
