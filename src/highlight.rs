@@ -265,7 +265,7 @@ pub struct HighlightCache {
     loaded_used: Vec<AtomicBool>,
     /// Entries highlighted by this process (shared with the pages that
     /// show them, not copied: a cold build highlights tens of megabytes).
-    added: Mutex<HashMap<[u8; 32], Arc<String>>>,
+    added: Mutex<HashMap<[u8; 32], Arc<str>>>,
 }
 
 /// A highlighting result: borrowed from the cache file's buffer, or shared
@@ -273,7 +273,7 @@ pub struct HighlightCache {
 #[derive(Debug, Clone)]
 pub enum Highlighted<'a> {
     Loaded(&'a str),
-    Added(Arc<String>),
+    Added(Arc<str>),
 }
 
 impl std::ops::Deref for Highlighted<'_> {
@@ -281,7 +281,7 @@ impl std::ops::Deref for Highlighted<'_> {
     fn deref(&self) -> &str {
         match self {
             Highlighted::Loaded(s) => s,
-            Highlighted::Added(s) => s.as_str(),
+            Highlighted::Added(s) => s,
         }
     }
 }
@@ -325,7 +325,7 @@ impl HighlightCache {
         {
             return Highlighted::Added(hit.clone());
         }
-        let html = Arc::new(highlight_uncached(code, lang));
+        let html: Arc<str> = Arc::from(highlight_uncached(code, lang));
         self.added
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -411,7 +411,7 @@ impl HighlightCache {
             .zip(&self.loaded_used)
             .filter(|(_, used)| used.load(Ordering::Relaxed))
             .map(|((key, range), _)| (key, &self.loaded_text[range.clone()]))
-            .chain(added.iter().map(|(key, html)| (key, html.as_str())))
+            .chain(added.iter().map(|(key, html)| (key, &**html)))
             .collect();
         entries.sort_unstable_by_key(|(key, _)| *key);
         if let Some(dir) = path.parent() {

@@ -776,11 +776,20 @@ impl<'p> State<'p> {
                 );
             }
         }
+        // Kept until the whole site is made: the slack that growing them
+        // left goes back to the allocator now (shrinking moves nothing).
         let sections = self
             .sections
             .into_iter()
             .filter(|s| !(s.anchor.is_empty() && s.prose.is_empty() && s.code.is_empty()))
+            .map(|mut s| {
+                s.prose.shrink_to_fit();
+                s.code.shrink_to_fit();
+                s
+            })
             .collect();
+        let mut html = html;
+        html.shrink_to_fit();
         Rendered {
             html,
             toc: self.toc,
