@@ -420,7 +420,9 @@ impl HighlightCache {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         {
-            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+            // Tens of megabytes after a cold build: written a megabyte at a
+            // time, not in the default 8 KiB (thousands of system calls).
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
             w.write_all(CACHE_MAGIC)?;
             for (key, html) in entries {
                 w.write_all(key)?;
