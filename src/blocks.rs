@@ -203,6 +203,9 @@ fn region_marker<'a>(line: &'a str, word: &str) -> Option<&'a str> {
 /// every mapping key (`targetPort`, `volumeClaimTemplates`).
 pub fn manifest_terms(text: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
+    // A manifest repeats its keys (`name:` on every container and port):
+    // a set, not a scan of the terms so far for every line.
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for line in text.lines() {
         let t = line.trim_start().trim_start_matches("- ").trim_start();
         if t.starts_with('#') {
@@ -218,13 +221,13 @@ pub fn manifest_terms(text: &str) -> Vec<String> {
         {
             continue;
         }
-        if !terms.iter().any(|k| k == key) {
+        if seen.insert(key) {
             terms.push(key.to_owned());
         }
         if key == "kind" || key == "apiVersion" {
-            let v = value.trim().trim_matches(['"', '\'']).to_owned();
-            if !v.is_empty() && !terms.contains(&v) {
-                terms.push(v);
+            let v = value.trim().trim_matches(['"', '\'']);
+            if !v.is_empty() && seen.insert(v) {
+                terms.push(v.to_owned());
             }
         }
     }
@@ -574,6 +577,29 @@ mod tests {
         );
         assert!(parse_example_args("").is_err());
         assert!(parse_example_args("a.yaml lines=5-2").is_err());
+    }
+
+    #[test]
+    fn manifest_terms_are_each_key_once_in_order_with_kinds_and_api_versions() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n# kind: Comment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          ports:\n            - name: http\n              containerPort: 80\n---\napiVersion: v1\nkind: \"Service\"\nmetadata:\n  name: web\n  bad key: x\n";
+        assert_eq!(
+            manifest_terms(text),
+            [
+                "apiVersion",
+                "apps/v1",
+                "kind",
+                "Deployment",
+                "metadata",
+                "name",
+                "spec",
+                "template",
+                "containers",
+                "ports",
+                "containerPort",
+                "v1",
+                "Service",
+            ]
+        );
     }
 
     #[test]
