@@ -87,31 +87,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     clock.lap("load");
     let (rendered, diags) = inputs.render_markdown(&cache, &mut clock);
     clock.lap("markdown, highlighting, manifest checks");
-    let staging = match output::Staging::new(&out) {
-        Ok(staging) => staging,
-        Err(e) => {
-            let _ = cache.save(&cache_path);
-            return Err(vec![io_error(&out, e)]);
-        }
-    };
+    let staging = output::Staging::new(&out).map_err(|e| vec![io_error(&out, e)]);
     // The cache is saved whatever the outcome (a failing build still warms
     // it), on one core while the pages take the other, and then dropped.
     // It is an optimisation: failing to save it is not a failure. Its
     // memory stays with the allocator, for the pages and the search index
     // to reuse: handed back to the system (malloc_trim), it was faulted in
     // again at once, 7,000 page faults in a 2,000-page build.
-    let ((), warnings) = rayon::join(
+    let ((), published) = rayon::join(
         || {
             let _ = cache.save(&cache_path);
             drop(cache);
         },
         || {
-            publish(
+            let staging = staging?;
+            let warnings = publish(
                 opts, &config, &inputs, &rendered, diags, &staging, &mut clock,
-            )
+            )?;
+            Ok::<_, Vec<Diagnostic>>((staging, warnings))
         },
     );
-    let warnings = warnings?;
+    let (staging, warnings) = published?;
     let files = staging.files();
     staging.commit().map_err(|e| vec![io_error(&out, e)])?;
     clock.lap("swap");
