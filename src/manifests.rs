@@ -399,6 +399,60 @@ fn annotate_keys(out: &mut String, html: &str, docs: &[FieldDoc], line_numbers: 
     }
 }
 
+/// How a documented key opens in highlighted code, and how its tooltip
+/// opens. A tooltip holds two spans (path, type) and the description, all
+/// text escaped, so its own end tag is the third `</span>` after its start;
+/// the key's span closes right after it.
+pub const FIELD_OPEN: &str = "<span class=\"field\" tabindex=\"0\">";
+pub const TOOLTIP_OPEN: &str = "<span class=\"field-doc\" role=\"tooltip\">";
+
+/// Appends highlighted code with its field tooltips left out: what
+/// [`annotate_line`] added is taken away again, so the code reads as it was
+/// highlighted. (A key that ran to the end of its line, which got no
+/// tooltip, keeps a plain `<span>` for the end tag it was closed with.)
+/// The one-page edition is for print, where a tooltip never shows.
+pub fn push_without_tooltips(out: &mut String, code: &str) {
+    const END: &str = "</span>";
+    let bytes = code.as_bytes();
+    let finder = memchr::memmem::Finder::new(b"<span class=\"field");
+    let past_end = |from: usize| {
+        memchr::memmem::find(&bytes[from..], END.as_bytes())
+            .map_or(bytes.len(), |k| from + k + END.len())
+    };
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = finder.find(&bytes[i..]) {
+        let at = i + off;
+        let rest = &code[at..];
+        if rest.starts_with(FIELD_OPEN) {
+            out.push_str(&code[copied..at]);
+            copied = at + FIELD_OPEN.len();
+            let line_end =
+                memchr::memchr(b'\n', &bytes[copied..]).map_or(bytes.len(), |k| copied + k);
+            let tip = memchr::memmem::find(&bytes[copied..line_end], TOOLTIP_OPEN.as_bytes());
+            if tip.is_none() {
+                out.push_str("<span>");
+            }
+        } else if rest.starts_with(TOOLTIP_OPEN) {
+            out.push_str(&code[copied..at]);
+            // Its two spans' end tags and its own, then the key's.
+            let mut end = at + TOOLTIP_OPEN.len();
+            for _ in 0..3 {
+                end = past_end(end);
+            }
+            if code[end..].starts_with(END) {
+                end += END.len();
+            }
+            copied = end;
+        } else {
+            i = at + 1;
+            continue;
+        }
+        i = copied;
+    }
+    out.push_str(&code[copied..]);
+}
+
 /// Appends one line of highlighted HTML with the tooltip spans inserted,
 /// counting visible characters (tags skipped, entities counted as one).
 /// Tags and entities are ASCII, so the line is walked by bytes and copied
@@ -423,7 +477,7 @@ fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
                 if d.col == col {
                     out.push_str(&line[copied..i]);
                     copied = i;
-                    out.push_str("<span class=\"field\" tabindex=\"0\">");
+                    out.push_str(FIELD_OPEN);
                     open_until = Some(col + d.len);
                 }
             }
@@ -441,7 +495,8 @@ fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
             let d = pending.next().expect("peeked");
             out.push_str(&line[copied..i]);
             copied = i;
-            out.push_str("<span class=\"field-doc\" role=\"tooltip\"><span class=\"field-path\">");
+            out.push_str(TOOLTIP_OPEN);
+            out.push_str("<span class=\"field-path\">");
             push_escaped(out, &d.path);
             out.push_str("</span> <span class=\"field-type\">");
             push_escaped(out, &d.type_name);
@@ -498,6 +553,23 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("</span></span>: 1"), "{out}");
+    }
+
+    #[test]
+    fn leaving_the_tooltips_out_gives_back_the_highlighted_line() {
+        let html =
+            "  <span class=\"k\">replicas</span>: <span>3</span> <span class=\"k\">x</span>\n";
+        let mut annotated = String::new();
+        annotate_line(&mut annotated, html, &[&doc(1, 3, 8), &doc(1, 15, 1)]);
+        // A key that runs to the end of the line is closed with no tooltip.
+        annotate_line(&mut annotated, "y", &[&doc(1, 1, 5)]);
+        assert_eq!(annotated.matches(TOOLTIP_OPEN).count(), 2, "{annotated}");
+        let mut printed = String::new();
+        push_without_tooltips(&mut printed, &annotated);
+        assert_eq!(printed, format!("{html}<span>y</span>"));
+        let mut plain = String::new();
+        push_without_tooltips(&mut plain, html);
+        assert_eq!(plain, html);
     }
 
     #[test]

@@ -366,6 +366,76 @@ fn print_edition_has_every_page_and_working_anchors() {
     assert!(css.contains(".print-chapter { break-before: page; }"));
 }
 
+/// Field tooltips are for hovering: the pages have them, the print edition
+/// shows the same code without them.
+#[test]
+fn print_edition_shows_manifests_without_field_tooltips() {
+    let f = Fixture::new();
+    f.write(
+        "content/01-basics/pods.md",
+        "+++\ntitle = \"Pods\"\n+++\n## The spec\n\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n```\n",
+    );
+    f.build().unwrap_or_else(|d| panic!("{d:#?}"));
+    let page = f.html("basics/pods.html");
+    let print = f.html("print.html");
+    let paths = texts(&page, "pre.hl .field-doc .field-path");
+    assert_eq!(
+        paths,
+        [
+            "apiVersion",
+            "kind",
+            "metadata",
+            "metadata.name",
+            "spec",
+            "spec.containers",
+            "spec.containers[].name",
+            "spec.containers[].image"
+        ]
+    );
+    assert_eq!(page.select(&sel("pre.hl .field[tabindex]")).count(), 8);
+    let left: Vec<String> = print
+        .select(&sel(
+            "pre.hl .field-doc, pre.hl .field, pre.hl [role=tooltip]",
+        ))
+        .map(|e| e.html())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let code = |doc: &Html| -> Vec<String> {
+        doc.select(&sel("pre.hl code"))
+            .map(|c| {
+                c.text()
+                    .collect::<String>()
+                    .lines()
+                    .map(|l| l.to_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect()
+    };
+    let without_tips: Vec<String> = page
+        .select(&sel("pre.hl code"))
+        .map(|c| {
+            let mut text = String::new();
+            for node in c.descendants() {
+                let inside_tip = node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| e.attr("role") == Some("tooltip"))
+                });
+                if let (Some(t), false) = (node.value().as_text(), inside_tip) {
+                    text.push_str(t);
+                }
+            }
+            text.lines().collect::<Vec<_>>().join("\n")
+        })
+        .collect();
+    assert_eq!(code(&print), without_tips);
+    assert!(
+        without_tips[0].starts_with("apiVersion: v1\nkind: Pod"),
+        "{without_tips:?}"
+    );
+}
+
 #[test]
 fn quiz_errors_point_at_the_markdown_line() {
     let f = Fixture::new();
