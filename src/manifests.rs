@@ -412,16 +412,23 @@ pub const TOOLTIP_OPEN: &str = "<span class=\"field-doc\" role=\"tooltip\">";
 /// tooltip, keeps a plain `<span>` for the end tag it was closed with.)
 /// The one-page edition is for print, where a tooltip never shows.
 pub fn push_without_tooltips(out: &mut String, code: &str) {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
     const END: &str = "</span>";
+    // Built once: a finder costs more to make than most searches here.
+    static FIELD: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<span class=\"field"));
+    static TOOLTIP: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(TOOLTIP_OPEN.as_bytes()));
+    static END_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(END.as_bytes()));
     let bytes = code.as_bytes();
-    let finder = memchr::memmem::Finder::new(b"<span class=\"field");
     let past_end = |from: usize| {
-        memchr::memmem::find(&bytes[from..], END.as_bytes())
+        END_TAG
+            .find(&bytes[from..])
             .map_or(bytes.len(), |k| from + k + END.len())
     };
     let mut copied = 0;
     let mut i = 0;
-    while let Some(off) = finder.find(&bytes[i..]) {
+    while let Some(off) = FIELD.find(&bytes[i..]) {
         let at = i + off;
         let rest = &code[at..];
         if rest.starts_with(FIELD_OPEN) {
@@ -429,7 +436,7 @@ pub fn push_without_tooltips(out: &mut String, code: &str) {
             copied = at + FIELD_OPEN.len();
             let line_end =
                 memchr::memchr(b'\n', &bytes[copied..]).map_or(bytes.len(), |k| copied + k);
-            let tip = memchr::memmem::find(&bytes[copied..line_end], TOOLTIP_OPEN.as_bytes());
+            let tip = TOOLTIP.find(&bytes[copied..line_end]);
             if tip.is_none() {
                 out.push_str("<span>");
             }

@@ -153,8 +153,9 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
         // copied up to its end tag, without the tooltips. On paper they
         // never show, and they were a fifth of the edition.
         if rest.starts_with(HIGHLIGHTED) {
-            let end =
-                memchr::memmem::find(&bytes[start..], b"</pre>").map_or(html.len(), |e| start + e);
+            let end = PRE_END
+                .find(&bytes[start..])
+                .map_or(html.len(), |e| start + e);
             out.push_str(&html[copied..start]);
             crate::manifests::push_without_tooltips(&mut out, &html[start..end]);
             copied = end;
@@ -189,6 +190,11 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
     out.push_str(&html[copied..]);
     out
 }
+
+/// Where highlighted code ends; the finder is made once (making one costs
+/// more than most of its searches).
+static PRE_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"</pre>"));
 
 /// How the highlighted code blocks of kourse's own rendering begin
 /// (`markdown::code_figure`, `manifests::figure`).
@@ -389,7 +395,7 @@ mod tests {
     fn highlighted_code_is_copied_without_tooltips_and_what_follows_it_rewritten() {
         let pages: HashMap<&str, String> = [("a/b.html", "c1".to_owned())].into_iter().collect();
         let code = "<pre class=\"hl\"><code class=\"language-yaml\"><span class=\"hl-k\">a</span>: <span class=\"field\" tabindex=\"0\">b<span class=\"field-doc\" role=\"tooltip\"><span class=\"field-path\">a.b</span> <span class=\"field-type\">string</span><br>A &lt;b&gt; id=\"x\"</span></span>\n<span class=\"field\" tabindex=\"0\">cut</span> <a id=\"kept\">\n</code></pre>";
-        let printed = "<pre class=\"hl\"><code class=\"language-yaml\"><span class=\"hl-k\">a</span>: <span>b</span>\n<span>cut</span> <a id=\"kept\">\n</code></pre>";
+        let printed = "<pre class=\"hl\"><code class=\"language-yaml\"><span class=\"hl-k\">a</span>: b\n<span>cut</span> <a id=\"kept\">\n</code></pre>";
         let html = format!("{code}<p id=\"after\"><a href=\"#after\">a</a></p>{code}");
         let out = rewrite(&html, "a/b.html", "c1", &pages);
         assert_eq!(
