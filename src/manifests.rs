@@ -80,12 +80,12 @@ impl ManifestChecks {
         }
     }
 
-    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc> {
+    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc<'_>> {
         self.checker.field_docs(text)
     }
 
     /// [`ManifestChecks::field_docs`] of a text already parsed.
-    pub fn field_docs_in(&self, stream: &crate::check::yaml::Stream) -> Vec<FieldDoc> {
+    pub fn field_docs_in(&self, stream: &crate::check::yaml::Stream) -> Vec<FieldDoc<'_>> {
         self.checker.field_docs_in(stream)
     }
 
@@ -276,7 +276,7 @@ pub struct Figure<'a> {
     pub versions: &'a str,
     pub verdict: &'a Verdict,
     pub expect: Option<&'a str>,
-    pub docs: &'a [FieldDoc],
+    pub docs: &'a [FieldDoc<'a>],
 }
 
 /// Renders a manifest as a figure with title bar, copy and download,
@@ -372,29 +372,25 @@ fn push_escaped(out: &mut String, text: &str) {
 /// focusable span holding its documentation as a tooltip. `docs`
 /// positions are in the full file; `line_numbers` gives the full-file line
 /// of each shown line.
-fn annotate_keys(out: &mut String, html: &str, docs: &[FieldDoc], line_numbers: &[usize]) {
+fn annotate_keys(out: &mut String, html: &str, docs: &[FieldDoc<'_>], line_numbers: &[usize]) {
     if docs.is_empty() {
         out.push_str(html);
         return;
     }
-    let shown: HashMap<usize, usize> = line_numbers
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| (l, i))
-        .collect();
-    let mut by_line: Vec<Vec<&FieldDoc>> = vec![Vec::new(); line_numbers.len()];
-    for d in docs {
-        if let Some(&i) = shown.get(&d.line) {
-            by_line[i].push(d);
-        }
-    }
+    // By line, then column: each shown line's docs are one run, found by
+    // binary search (no map, no list per line).
+    let mut sorted: Vec<&FieldDoc<'_>> = docs.iter().collect();
+    sorted.sort_by_key(|d| (d.line, d.col));
     for (i, line) in html.split_inclusive('\n').enumerate() {
-        match by_line.get_mut(i) {
-            Some(list) if !list.is_empty() => {
-                list.sort_by_key(|d| d.col);
-                annotate_line(out, line, list);
-            }
-            _ => out.push_str(line),
+        let run = line_numbers.get(i).map_or(&[][..], |&n| {
+            let from = sorted.partition_point(|d| d.line < n);
+            let to = from + sorted[from..].partition_point(|d| d.line == n);
+            &sorted[from..to]
+        });
+        if run.is_empty() {
+            out.push_str(line);
+        } else {
+            annotate_line(out, line, run);
         }
     }
 }
@@ -414,48 +410,70 @@ pub const TOOLTIP_OPEN: &str = "<span class=\"field-doc\" role=\"tooltip\">";
 pub fn push_without_tooltips(out: &mut String, code: &str) {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
-    const END: &str = "</span>";
-    // Built once: a finder costs more to make than most searches here.
-    static FIELD: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<span class=\"field"));
+    const END: &[u8] = b"</span>";
+    // Made once: a finder costs more to make than a search here.
+    // The tail of a key's open tag, searched for, is rarer in highlighted
+    // code than its head (`<span class="` begins every tag there): the
+    // finder's rare-byte filter then seldom stops in vain.
+    const FIELD_TAIL: &str = "field\" tabindex=\"0\">";
+    const FIELD_HEAD: usize = FIELD_OPEN.len() - FIELD_TAIL.len();
+    static FIELD: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(FIELD_TAIL.as_bytes()));
     static TOOLTIP: LazyLock<Finder<'static>> =
         LazyLock::new(|| Finder::new(TOOLTIP_OPEN.as_bytes()));
-    static END_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(END.as_bytes()));
     let bytes = code.as_bytes();
-    let past_end = |from: usize| {
-        END_TAG
-            .find(&bytes[from..])
-            .map_or(bytes.len(), |k| from + k + END.len())
+    // Just past the `n`-th end tag from `from`. Tooltips are short, and
+    // their few tags are found faster one `<` at a time than by a finder.
+    let past_end_tags = |mut at: usize, mut n: usize| {
+        while n > 0 {
+            match memchr::memchr(b'<', &bytes[at..]) {
+                Some(k) => {
+                    at += k;
+                    if bytes[at..].starts_with(END) {
+                        at += END.len();
+                        n -= 1;
+                    } else {
+                        at += 1;
+                    }
+                }
+                None => return bytes.len(),
+            }
+        }
+        at
     };
     let mut copied = 0;
-    let mut i = 0;
-    while let Some(off) = FIELD.find(&bytes[i..]) {
-        let at = i + off;
-        let rest = &code[at..];
-        if rest.starts_with(FIELD_OPEN) {
-            out.push_str(&code[copied..at]);
-            copied = at + FIELD_OPEN.len();
-            let line_end =
-                memchr::memchr(b'\n', &bytes[copied..]).map_or(bytes.len(), |k| copied + k);
-            let tip = TOOLTIP.find(&bytes[copied..line_end]);
-            if tip.is_none() {
-                out.push_str("<span>");
-            }
-        } else if rest.starts_with(TOOLTIP_OPEN) {
-            out.push_str(&code[copied..at]);
-            // Its two spans' end tags and its own, then the key's.
-            let mut end = at + TOOLTIP_OPEN.len();
-            for _ in 0..3 {
-                end = past_end(end);
-            }
-            if code[end..].starts_with(END) {
-                end += END.len();
-            }
-            copied = end;
-        } else {
-            i = at + 1;
+    let mut from = copied;
+    while let Some(off) = FIELD.find(&bytes[from..]) {
+        let Some(at) = (from + off).checked_sub(FIELD_HEAD) else {
+            from += off + 1;
+            continue;
+        };
+        if at < copied || !code[at..].starts_with(FIELD_OPEN) {
+            from += off + 1;
             continue;
         }
-        i = copied;
+        out.push_str(&code[copied..at]);
+        let key = at + FIELD_OPEN.len();
+        // The tooltip follows the key on its line: most keys hold no tag,
+        // so it is the next one.
+        let next_tag = memchr::memchr(b'<', &bytes[key..]).map_or(bytes.len(), |k| key + k);
+        let tip = if bytes[next_tag..].starts_with(TOOLTIP_OPEN.as_bytes()) {
+            Some(next_tag)
+        } else {
+            let line_end = memchr::memchr(b'\n', &bytes[key..]).map_or(bytes.len(), |k| key + k);
+            TOOLTIP.find(&bytes[key..line_end]).map(|k| key + k)
+        };
+        match tip {
+            Some(tip) => {
+                out.push_str(&code[key..tip]);
+                // Its two spans' end tags and its own, then the key's.
+                copied = past_end_tags(tip + TOOLTIP_OPEN.len(), 4);
+            }
+            None => {
+                out.push_str("<span>");
+                copied = key;
+            }
+        }
+        from = copied;
     }
     out.push_str(&code[copied..]);
 }
@@ -464,7 +482,7 @@ pub fn push_without_tooltips(out: &mut String, code: &str) {
 /// counting visible characters (tags skipped, entities counted as one).
 /// Tags and entities are ASCII, so the line is walked by bytes and copied
 /// in runs.
-fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
+fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc<'_>]) {
     let bytes = line.as_bytes();
     let past = |from: usize, end: u8| {
         memchr::memchr(end, &bytes[from..]).map_or(bytes.len(), |k| from + k + 1)
@@ -508,7 +526,7 @@ fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
             out.push_str("</span> <span class=\"field-type\">");
             push_escaped(out, &d.type_name);
             out.push_str("</span><br>");
-            push_escaped(out, &d.description);
+            push_escaped(out, d.description);
             out.push_str("</span></span>");
             open_until = None;
         }
@@ -525,14 +543,14 @@ fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc]) {
 mod tests {
     use super::*;
 
-    fn doc(line: usize, col: usize, len: usize) -> FieldDoc {
+    fn doc(line: usize, col: usize, len: usize) -> FieldDoc<'static> {
         FieldDoc {
             line,
             col,
             len,
             path: "spec.replicas".into(),
             type_name: "integer".into(),
-            description: "Number of <pods>.".into(),
+            description: "Number of <pods>.",
         }
     }
 

@@ -189,9 +189,12 @@ impl Schemas {
         {
             return *k;
         }
-        let mut h = blake3::Hasher::new();
-        self.hash_shape(root, &mut HashMap::new(), &mut h);
-        let key = *h.finalize().as_bytes();
+        // The shape is written out whole and hashed once: fed piece by
+        // piece (a few bytes each, for thousands of nodes per kind) the
+        // hasher took most of the time.
+        let mut shape = Vec::with_capacity(64 * 1024);
+        self.write_shape(root, &mut rustc_hash::FxHashMap::default(), &mut shape);
+        let key = *blake3::hash(&shape).as_bytes();
         self.shapes
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -199,68 +202,72 @@ impl Schemas {
         key
     }
 
-    /// Hashes the graph depth first; a node seen before is hashed as its
-    /// place in that order, so cycles end and equal graphs hash alike.
-    fn hash_shape(&self, id: u32, seen: &mut HashMap<u32, u32>, h: &mut blake3::Hasher) {
-        fn text(h: &mut blake3::Hasher, s: &str) {
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
+    /// Writes the graph out depth first; a node seen before is written as
+    /// its place in that order, so cycles end and equal graphs read alike.
+    fn write_shape(&self, id: u32, seen: &mut rustc_hash::FxHashMap<u32, u32>, out: &mut Vec<u8>) {
+        fn text(out: &mut Vec<u8>, s: &str) {
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
         }
         if let Some(&at) = seen.get(&id) {
-            h.update(b"@");
-            h.update(&at.to_le_bytes());
+            out.extend_from_slice(b"@");
+            out.extend_from_slice(&at.to_le_bytes());
             return;
         }
         seen.insert(id, seen.len() as u32);
         let Some(s) = self.nodes.get(id as usize) else {
-            h.update(b"?");
+            out.extend_from_slice(b"?");
             return;
         };
-        h.update(b"{");
-        h.update(&[s.types, s.quantity as u8]);
-        text(h, &s.name);
-        text(h, &format!("{:?}", s.format));
-        h.update(&(s.props.len() as u64).to_le_bytes());
+        out.extend_from_slice(b"{");
+        out.extend_from_slice(&[s.types, s.quantity as u8]);
+        text(out, &s.name);
+        let format = out.len();
+        out.extend_from_slice(&[0; 8]);
+        let _ = std::io::Write::write_fmt(out, format_args!("{:?}", s.format));
+        let len = (out.len() - format - 8) as u64;
+        out[format..format + 8].copy_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(s.props.len() as u64).to_le_bytes());
         for (name, p) in &s.props {
-            text(h, name);
-            self.hash_shape(*p, seen, h);
+            text(out, name);
+            self.write_shape(*p, seen, out);
         }
-        h.update(&(s.required.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(s.required.len() as u64).to_le_bytes());
         for r in &s.required {
-            text(h, r);
+            text(out, r);
         }
-        h.update(&(s.enumeration.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(s.enumeration.len() as u64).to_le_bytes());
         for e in &s.enumeration {
-            text(h, e);
+            text(out, e);
         }
         for child in [s.items, s.reference] {
             match child {
                 Some(c) => {
-                    h.update(b"+");
-                    self.hash_shape(c, seen, h);
+                    out.extend_from_slice(b"+");
+                    self.write_shape(c, seen, out);
                 }
                 None => {
-                    h.update(b"-");
+                    out.extend_from_slice(b"-");
                 }
             }
         }
         match s.additional {
             Additional::Any => {
-                h.update(b"a");
+                out.extend_from_slice(b"a");
             }
             Additional::Deny => {
-                h.update(b"d");
+                out.extend_from_slice(b"d");
             }
             Additional::Schema(a) => {
-                h.update(b"s");
-                self.hash_shape(a, seen, h);
+                out.extend_from_slice(b"s");
+                self.write_shape(a, seen, out);
             }
         }
-        h.update(&(s.one_of.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(s.one_of.len() as u64).to_le_bytes());
         for &alt in &s.one_of {
-            self.hash_shape(alt, seen, h);
+            self.write_shape(alt, seen, out);
         }
-        h.update(b"}");
+        out.extend_from_slice(b"}");
     }
 
     pub fn resolve(&self, mut id: u32) -> &S {
@@ -395,7 +402,7 @@ fn type_bit(t: &str) -> u8 {
 }
 
 /// Names the types of a `T_*` set, for messages.
-pub fn type_names(bits: u8) -> String {
+pub fn type_names(bits: u8) -> std::borrow::Cow<'static, str> {
     let mut v = Vec::new();
     for (b, n) in [
         (T_OBJ, "object"),
@@ -417,7 +424,7 @@ pub fn type_names(bits: u8) -> String {
         1 => v[0].into(),
         _ => {
             let last = v.pop().unwrap_or_default();
-            format!("{} or {last}", v.join(", "))
+            format!("{} or {last}", v.join(", ")).into()
         }
     }
 }

@@ -1,27 +1,31 @@
 //! Field documentation for tooltips: the schema description of each key.
 
+use std::borrow::Cow;
+
 use super::bundle::{Additional, Schemas};
 use super::yaml::{self, Node, Value};
 
-/// The documentation of one key of a manifest.
+/// The documentation of one key of a manifest. The texts the schemas hold
+/// are borrowed from them: a page's manifests have dozens of keys, and
+/// copying each description was most of the cost of finding them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldDoc {
+pub struct FieldDoc<'s> {
     pub line: usize,
     pub col: usize,
     pub len: usize,
     /// Dotted path, e.g. `spec.template.spec.containers[].image`.
     pub path: String,
-    pub type_name: String,
+    pub type_name: Cow<'s, str>,
     /// First sentence of the schema's description.
-    pub description: String,
+    pub description: &'s str,
 }
 
-pub fn field_docs(schemas: Option<&Schemas>, text: &str) -> Vec<FieldDoc> {
+pub fn field_docs<'s>(schemas: Option<&'s Schemas>, text: &str) -> Vec<FieldDoc<'s>> {
     field_docs_in(schemas, &yaml::parse(text))
 }
 
 /// [`field_docs`] of an already parsed text.
-pub fn field_docs_in(schemas: Option<&Schemas>, stream: &yaml::Stream) -> Vec<FieldDoc> {
+pub fn field_docs_in<'s>(schemas: Option<&'s Schemas>, stream: &yaml::Stream) -> Vec<FieldDoc<'s>> {
     let mut out = Vec::new();
     let Some(s) = schemas else { return out };
     for doc in &stream.docs {
@@ -39,12 +43,12 @@ pub fn field_docs_in(schemas: Option<&Schemas>, stream: &yaml::Stream) -> Vec<Fi
     out
 }
 
-fn walk(
-    s: &Schemas,
+fn walk<'s>(
+    s: &'s Schemas,
     id: u32,
     node: &Node,
     path: &mut String,
-    out: &mut Vec<FieldDoc>,
+    out: &mut Vec<FieldDoc<'s>>,
     depth: usize,
 ) {
     if depth > 64 {
@@ -55,7 +59,8 @@ fn walk(
         Value::Map(entries) => {
             for (k, v) in entries {
                 let Some(key) = k.as_str() else { continue };
-                let child = match sc.prop(key) {
+                let prop = sc.prop(key);
+                let child = match prop {
                     Some(p) => Some(p),
                     None => match sc.additional {
                         Additional::Schema(a) => Some(a),
@@ -68,7 +73,7 @@ fn walk(
                     path.push('.');
                 }
                 path.push_str(key);
-                if sc.prop(key).is_some() {
+                if prop.is_some() {
                     let own = s.get(child);
                     let target = s.resolve(child);
                     let desc = if own.desc.is_empty() {
@@ -82,7 +87,7 @@ fn walk(
                         len: k.pos.len as usize,
                         path: path.clone(),
                         type_name: type_name(s, child),
-                        description: desc.to_string(),
+                        description: desc,
                     });
                 }
                 walk(s, child, v, path, out, depth + 1);
@@ -103,17 +108,17 @@ fn walk(
     }
 }
 
-fn type_name(s: &Schemas, id: u32) -> String {
+fn type_name(s: &Schemas, id: u32) -> Cow<'_, str> {
     let own = s.get(id);
     let sc = s.resolve(id);
     if own.reference.is_some() && !sc.name.is_empty() {
-        return sc.name.rsplit('.').next().unwrap_or("").to_string();
+        return Cow::Borrowed(sc.name.rsplit('.').next().unwrap_or(""));
     }
     if let Some(it) = sc.items {
-        return format!("[]{}", type_name(s, it));
+        return Cow::Owned(format!("[]{}", type_name(s, it)));
     }
     if let Additional::Schema(a) = sc.additional {
-        return format!("map[string]{}", type_name(s, a));
+        return Cow::Owned(format!("map[string]{}", type_name(s, a)));
     }
     super::bundle::type_names(sc.types)
 }

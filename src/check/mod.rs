@@ -536,12 +536,12 @@ impl Checker {
     }
 
     /// Field documentation for each key of `text` whose schema is known (for tooltips).
-    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc> {
+    pub fn field_docs(&self, text: &str) -> Vec<FieldDoc<'_>> {
         docs::field_docs(self.schemas.last().copied(), yaml::strip_bom(text))
     }
 
     /// [`Checker::field_docs`] of a text already parsed (BOM stripped).
-    pub fn field_docs_in(&self, stream: &yaml::Stream) -> Vec<FieldDoc> {
+    pub fn field_docs_in(&self, stream: &yaml::Stream) -> Vec<FieldDoc<'_>> {
         docs::field_docs_in(self.schemas.last().copied(), stream)
     }
 }

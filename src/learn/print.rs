@@ -134,11 +134,11 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
     let bytes = html.as_bytes();
     let mut i = 0;
     let mut copied = 0;
-    while let Some(off) = html[i..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + off;
         let rest = &html[start..];
         if rest.starts_with("<!--") {
-            i = rest.find("-->").map_or(html.len(), |e| start + e + 3);
+            i = memchr::memmem::find(&bytes[start..], b"-->").map_or(html.len(), |e| start + e + 3);
             continue;
         }
         let Some(&next) = bytes.get(start + 1) else {
@@ -227,14 +227,17 @@ fn find_end_tag(html: &str, from: usize, name: &str) -> usize {
 
 /// Byte index just past the `>` closing the tag at `start` (quotes respected).
 fn tag_end(html: &str, start: usize) -> usize {
-    let mut quote: Option<u8> = None;
-    for (k, &b) in html.as_bytes()[start..].iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return start + k + 1,
-            None => {}
+    let bytes = html.as_bytes();
+    let mut at = start;
+    // From quote to quote: most tags here carry attributes.
+    while let Some(k) = memchr::memchr3(b'>', b'"', b'\'', &bytes[at..]) {
+        let b = bytes[at + k];
+        if b == b'>' {
+            return at + k + 1;
+        }
+        match memchr::memchr(b, &bytes[at + k + 1..]) {
+            Some(close) => at += k + 1 + close + 1,
+            None => return html.len(),
         }
     }
     html.len()
