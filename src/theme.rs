@@ -81,6 +81,17 @@ impl Theme {
         }
     }
 
+    /// Whether the templates are the embedded theme's, none overridden or
+    /// added by the course.
+    pub fn templates_are_default(&self) -> bool {
+        let embedded = embedded_files(&TEMPLATES);
+        embedded.len() == self.templates.len()
+            && embedded.iter().all(|file| {
+                let name = crate::content::slash_path(file.path());
+                self.templates.get(&name).map(|(text, _)| text.as_str()) == file.contents_utf8()
+            })
+    }
+
     /// A template engine with every template loaded. Template syntax errors
     /// are reported with the template's file.
     pub fn tera(&self) -> Result<tera::Tera, Vec<Diagnostic>> {
@@ -244,4 +255,39 @@ pub fn default_templates() -> Vec<(String, &'static [u8])> {
         .into_iter()
         .map(|f| (crate::content::slash_path(f.path()), f.contents()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages are written around their body when the templates are the
+    /// theme's own (`site::Templating::page_output`): right only while
+    /// those use the body nowhere but once, as it is.
+    #[test]
+    fn the_themes_templates_use_the_page_body_only_as_it_is() {
+        let mut uses = 0;
+        for file in embedded_files(&TEMPLATES) {
+            let text = file.contents_utf8().unwrap_or_default();
+            let name = file.path().display();
+            let as_is = text.matches("{{ page.content | safe }}").count();
+            assert_eq!(
+                text.matches("page.content").count(),
+                as_is,
+                "{name}: the page body used another way"
+            );
+            assert!(as_is <= 1, "{name}");
+            // Nor is the page handed on whole, where its body could be read.
+            for whole in ["page[", "page |", "page|", "= page", "(page"] {
+                assert!(!text.contains(whole), "{name}: `{whole}`");
+            }
+            uses += as_is;
+        }
+        assert_eq!(uses, 2, "page.html and section.html");
+        assert!(
+            Theme::load(Path::new("/nonexistent-course"))
+                .unwrap()
+                .templates_are_default()
+        );
+    }
 }

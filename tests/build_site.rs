@@ -322,6 +322,58 @@ fn a_page_template_gets_its_content_however_it_uses_it() {
     assert_eq!(texts(&pods, ".callout-warning .callout-title").len(), 1);
 }
 
+/// With the theme's own templates a page is written around its body, not
+/// rendered through the template with it; any course template (here
+/// base.html with a comment added) gets the body itself. The pages must
+/// not differ.
+#[test]
+fn pages_are_the_same_whether_the_body_goes_through_the_template_or_not() {
+    let read_all = |f: &Fixture| -> Vec<(PathBuf, String)> {
+        let mut pages = Vec::new();
+        let mut stack = vec![f.root().join("public")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "html") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    pages.push((path.strip_prefix(f.root()).unwrap().to_path_buf(), text));
+                }
+            }
+        }
+        pages.sort();
+        pages
+    };
+    let default = Fixture::new();
+    default.build().unwrap();
+    let custom = Fixture::new();
+    let base = include_str!("../templates/base.html");
+    custom.write(
+        "templates/base.html",
+        &format!("{base}{{# a course's own #}}"),
+    );
+    custom.build().unwrap();
+    let theme = |f: &Fixture| kourse::theme::Theme::load(f.root()).unwrap();
+    assert!(theme(&default).templates_are_default());
+    assert!(!theme(&custom).templates_are_default());
+    let (a, b) = (read_all(&default), read_all(&custom));
+    assert_eq!(
+        a.len(),
+        7,
+        "{:?}",
+        a.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
+    for ((path_a, html_a), (path_b, html_b)) in a.iter().zip(&b) {
+        assert_eq!(path_a, path_b);
+        assert_eq!(html_a, html_b, "{}", path_a.display());
+        assert!(!html_a.contains('\u{1}'), "{}", path_a.display());
+    }
+    assert_eq!(a.len(), b.len());
+    let pods = default.html("workloads/pods.html");
+    assert_eq!(texts(&pods, "article.content h2").len(), 2);
+}
+
 #[test]
 fn drafts_are_left_out_unless_asked() {
     let f = Fixture::new();

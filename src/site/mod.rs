@@ -163,6 +163,41 @@ struct PageContext<'a> {
     extra: &'a toml::Table,
 }
 
+/// Stands in for a page's body while its template renders. Control
+/// characters: no Markdown output contains them; and a `&`, so that a
+/// template that escapes the content misses it.
+const PAGE_BODY_MARKER: &str = "\u{1}kourse-page-body&\u{1}";
+
+/// Where the marker is in a template's output, if it is there exactly once
+/// and nothing else of it is (no control character U+0001 anywhere else).
+fn single_marker(html: &str) -> Option<usize> {
+    let at = html.find(PAGE_BODY_MARKER)?;
+    let elsewhere = |s: &str| memchr::memchr(1, s.as_bytes()).is_some();
+    (!elsewhere(&html[..at]) && !elsewhere(&html[at + PAGE_BODY_MARKER.len()..])).then_some(at)
+}
+
+/// A page's output: the template's HTML, with the page's body to go at a
+/// byte offset of it (where the marker stood), or the whole page.
+pub struct PageOutput<'r> {
+    pub url: String,
+    html: String,
+    body: Option<(usize, &'r str)>,
+}
+
+impl PageOutput<'_> {
+    /// The page's bytes, in the pieces to write one after another.
+    pub fn parts(&self) -> Vec<&[u8]> {
+        match self.body {
+            Some((at, body)) => vec![
+                &self.html.as_bytes()[..at],
+                body.as_bytes(),
+                &self.html.as_bytes()[at + PAGE_BODY_MARKER.len()..],
+            ],
+            None => vec![self.html.as_bytes()],
+        }
+    }
+}
+
 /// How many pages one parallel task renders. Pages cost from microseconds
 /// to milliseconds each; left to split only on demand, rayon hands each
 /// core runs of hundreds, and the last run keeps one core busy while the
@@ -347,8 +382,9 @@ fn publish(
                 .par_iter()
                 .with_max_len(PAGES_PER_TASK)
                 .map(|page| {
-                    let (url, html) = templating.page(rendered, page)?;
-                    put(&url, &html)
+                    let out = templating.page_output(rendered, page)?;
+                    sink.put_parts(&out.url, &out.parts())
+                        .map_err(|e| io_error(Path::new(&out.url), e))
                 })
                 .collect();
             let mut page_errors = Vec::new();
@@ -494,6 +530,11 @@ pub struct Templating<'a> {
     /// get as `learn`.
     pages_js: String,
     learn: crate::learn::LearnContext,
+    /// Pages are rendered around a marker for their body
+    /// ([`Templating::page_output`]): only with the theme's own templates,
+    /// which use the body once, as it is. A course's template might test
+    /// it, measure it or search it.
+    body_by_marker: bool,
 }
 
 impl<'a> Templating<'a> {
@@ -526,6 +567,7 @@ impl<'a> Templating<'a> {
             prereqs,
             pages_js,
             learn,
+            body_by_marker: theme.templates_are_default(),
         }
     }
 
@@ -540,6 +582,48 @@ impl<'a> Templating<'a> {
         rendered: &[R],
         page: &Page,
     ) -> Result<(String, Vec<u8>), Diagnostic> {
+        let out = self.page_output(rendered, page)?;
+        let bytes = out.parts().concat();
+        Ok((out.url, bytes))
+    }
+
+    /// One page's output. With the theme's own templates the page body is
+    /// not copied into the template's output: the template is rendered with
+    /// a marker for the body (they use it once, as `{{ page.content | safe
+    /// }}`), and the output is written around the body. Copying a page's
+    /// body into the template's context, through `safe` and into its output
+    /// was three copies of most of the site. A course's templates get the
+    /// body itself.
+    pub fn page_output<'r, R: Borrow<Rendered>>(
+        &self,
+        rendered: &'r [R],
+        page: &Page,
+    ) -> Result<PageOutput<'r>, Diagnostic> {
+        let body: &'r str = &rendered[page.id].borrow().html;
+        if self.body_by_marker {
+            let framed = self.render_page(rendered, page, PAGE_BODY_MARKER)?;
+            if let Some(at) = single_marker(&framed) {
+                return Ok(PageOutput {
+                    url: page.url.clone(),
+                    html: framed,
+                    body: Some((at, body)),
+                });
+            }
+        }
+        Ok(PageOutput {
+            url: page.url.clone(),
+            html: self.render_page(rendered, page, body)?,
+            body: None,
+        })
+    }
+
+    /// The page's template rendered with `content` as the page body.
+    fn render_page<R: Borrow<Rendered>>(
+        &self,
+        rendered: &[R],
+        page: &Page,
+        content: &str,
+    ) -> Result<String, Diagnostic> {
         let (config, course, tera, theme) = (self.config, self.course, self.tera, self.theme);
         let (site, version, inject, prereqs) =
             (&self.site, &self.version, &self.inject, &self.prereqs);
@@ -582,7 +666,7 @@ impl<'a> Templating<'a> {
                 .base_url
                 .as_ref()
                 .map(|b| format!("{}/{}", b.trim_end_matches('/'), page.url)),
-            content: &r.html,
+            content,
             toc: &r.toc,
             is_section: page.is_section,
             objectives: &page.front.objectives,
@@ -613,7 +697,6 @@ impl<'a> Templating<'a> {
             "page.html"
         };
         tera.render(template, &ctx)
-            .map(|html| (page.url.clone(), html.into_bytes()))
             .map_err(|e| theme.template_error(&e, Some(template)))
     }
 

@@ -35,6 +35,11 @@ pub trait Sink: Sync {
         rel: &str,
         write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()>;
+    /// Stores one file made of `parts`, one after another (a page: its
+    /// template's output with the page's body between the halves).
+    fn put_parts(&self, rel: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+        self.put(rel, &parts.concat())
+    }
 }
 
 /// A site in memory.
@@ -79,6 +84,10 @@ pub struct Discard;
 
 impl Sink for Discard {
     fn put(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn put_parts(&self, _: &str, _: &[&[u8]]) -> std::io::Result<()> {
         Ok(())
     }
 
@@ -302,12 +311,18 @@ impl Staging {
 
     /// Writes one file (relative `/` path), creating its folders.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_parts(rel, &[bytes])
+    }
+
+    /// Writes `parts` one after another into one file, in one call where
+    /// the kernel takes them all.
+    pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> std::io::Result<()> {
         let path = self.create_parent(rel)?;
-        match std::fs::write(&path, bytes) {
+        match write_file(&path, parts) {
             // A reused spare may hold a folder where this build has a file.
             Err(_) if path.is_dir() => {
                 std::fs::remove_dir_all(&path)?;
-                std::fs::write(&path, bytes)
+                write_file(&path, parts)
             }
             r => r,
         }
@@ -394,6 +409,10 @@ impl Sink for Staging {
         self.write(rel, bytes)
     }
 
+    fn put_parts(&self, rel: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+        self.write_parts(rel, parts)
+    }
+
     fn put_with(
         &self,
         rel: &str,
@@ -404,6 +423,24 @@ impl Sink for Staging {
         write(&mut w)?;
         w.flush()
     }
+}
+
+/// Creates (or truncates) `path` and writes `parts` into it.
+fn write_file(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    let mut slices: Vec<std::io::IoSlice<'_>> =
+        parts.iter().map(|p| std::io::IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    std::io::IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn swap_in(staged: &Path, out: &Path) -> std::io::Result<()> {
