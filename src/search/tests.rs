@@ -569,6 +569,21 @@ fn single_spaced_words_agrees_with_splitting_on_generated_texts() {
     assert!((600..2400).contains(&single_spaced), "{single_spaced}");
     // A control character is left to the caller's split.
     assert_eq!(single_spaced_words("a\u{1}b"), None);
+    // ASCII texts take a path of their own; long ones cross its runs.
+    let long = vec!["word"; 300].join(" ");
+    for (text, words) in [
+        ("a b c", Some(3)),
+        ("a  b", None),
+        ("a\tb", None),
+        (" a", None),
+        ("a ", None),
+        ("", None),
+        (long.as_str(), Some(300)),
+        (&format!("{long}  x"), None),
+        (&format!("{long}\n"), None),
+    ] {
+        assert_eq!(single_spaced_words(text), words, "{text:?}");
+    }
 }
 
 #[test]
