@@ -7,13 +7,11 @@
 //! tree is written once, to `kourse/nav.js`, from which the theme's script
 //! draws the full sidebar; without JavaScript the inline part still works.
 
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::content::{Course, PageId};
-use crate::highlight::escape_html;
-use crate::markdown::links::relative_url;
+use crate::markdown::links::{push_relative_url, relative_url};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NavLink {
@@ -134,18 +132,27 @@ fn item(html: &mut String, here: &str, url: &str, title: &str, current: bool, id
 }
 
 fn link(html: &mut String, here: &str, url: &str, title: &str, current: bool, _id: PageId) {
-    let _ = write!(
-        html,
-        "<a href=\"{}\" data-page=\"{}\"{}>{}</a>",
-        escape_html(&relative_url(here, url)),
-        escape_html(url),
-        if current {
-            " aria-current=\"page\""
-        } else {
-            ""
-        },
-        escape_html(title)
-    );
+    // Written straight into the sidebar: it has a link per page of the
+    // open chapter, on every page.
+    let push_escaped = |html: &mut String, text: &str| {
+        let _ = pulldown_cmark_escape::escape_html(&mut *html, text);
+    };
+    html.push_str("<a href=\"");
+    let url_at = html.len();
+    push_relative_url(html, here, url);
+    if html[url_at..].contains(['&', '<', '>', '"', '\'']) {
+        let relative = html.split_off(url_at);
+        push_escaped(html, &relative);
+    }
+    html.push_str("\" data-page=\"");
+    push_escaped(html, url);
+    html.push('"');
+    if current {
+        html.push_str(" aria-current=\"page\"");
+    }
+    html.push('>');
+    push_escaped(html, title);
+    html.push_str("</a>");
 }
 
 /// Links to the sections above a page, from the home page down.
