@@ -206,18 +206,25 @@ pub fn manifest_terms(text: &str) -> Vec<String> {
     // A manifest repeats its keys (`name:` on every container and port):
     // a set, not a scan of the terms so far for every line.
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    // Byte tests and prefix strips, not string searches: this runs over
+    // every line of every manifest.
     for line in text.lines() {
-        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        let mut t = line.trim_start();
+        while let Some(rest) = t.strip_prefix("- ") {
+            t = rest;
+        }
+        let t = t.trim_start();
         if t.starts_with('#') {
             continue;
         }
-        let Some((key, value)) = t.split_once(':') else {
+        let Some(colon) = memchr::memchr(b':', t.as_bytes()) else {
             continue;
         };
+        let (key, value) = (&t[..colon], &t[colon + 1..]);
         if key.is_empty()
             || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/'))
         {
             continue;
         }
