@@ -136,15 +136,16 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// site, so ASCII bytes (nearly all of them) are classified by a table,
 /// without decoding a character.
 fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str, bool)) {
-    /// Per ASCII byte: 0 not in a word, 1 a lowercase letter or digit, 2 an
-    /// uppercase letter.
-    const CLASS: [u8; 128] = {
-        let mut t = [0u8; 128];
+    /// Per byte: 0 not in a word, 1 a lowercase ASCII letter or digit, 2 an
+    /// uppercase ASCII letter, 3 part of a character outside ASCII.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
         let mut b = 0;
-        while b < 128 {
+        while b < 256 {
             t[b] = match b as u8 {
                 b'a'..=b'z' | b'0'..=b'9' => 1,
                 b'A'..=b'Z' => 2,
+                0x80..=0xFF => 3,
                 _ => 0,
             };
             b += 1;
@@ -152,30 +153,50 @@ fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str, bool)) {
         t
     };
     let bytes = text.as_bytes();
-    let mut start = None;
-    let mut plain = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (class, len) = if b < 0x80 {
-            (CLASS[b as usize], 1)
-        } else {
+    let n = bytes.len();
+    // The class of the character at `i`, and its length: a table look-up
+    // for ASCII, decoding only outside it.
+    let class_at = |i: usize| match CLASS[usize::from(bytes[i])] {
+        3 => {
             let (in_word, len) = char_at(text, i, char::is_alphanumeric);
             (if in_word { 3 } else { 0 }, len)
-        };
-        if class != 0 {
-            if start.is_none() {
-                start = Some(i);
-                plain = true;
-            }
-            plain &= class == 1;
-        } else if let Some(s) = start.take() {
-            f(&text[s..i], plain);
         }
+        c => (c, 1),
+    };
+    let mut i = 0;
+    while i < n {
+        // Up to the next word: a tight loop over the ASCII between words.
+        while i < n && CLASS[usize::from(bytes[i])] == 0 {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let (class, len) = class_at(i);
+        if class == 0 {
+            i += len;
+            continue;
+        }
+        let start = i;
+        let mut plain = class == 1;
         i += len;
-    }
-    if let Some(s) = start {
-        f(&text[s..], plain);
+        loop {
+            // The word's ASCII letters and digits, a byte at a time.
+            while i < n && matches!(CLASS[usize::from(bytes[i])], 1 | 2) {
+                plain &= CLASS[usize::from(bytes[i])] == 1;
+                i += 1;
+            }
+            if i < n && CLASS[usize::from(bytes[i])] == 3 {
+                let (class, len) = class_at(i);
+                if class != 0 {
+                    plain = false;
+                    i += len;
+                    continue;
+                }
+            }
+            break;
+        }
+        f(&text[start..i], plain);
     }
 }
 

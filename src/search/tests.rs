@@ -457,6 +457,8 @@ fn words_are_split_the_same_way_in_ascii_and_unicode_text() {
         "  targetPort\tAPI_version\n",
         "naïve café über-fast Pods",
         "it’s\u{a0}a “quote”\u{3000}ünï2 ½",
+        "Ωmega ab’cd é é2é 日本語テキスト x—y ñ",
+        "ÉCOLE Über-Fast ß",
     ] {
         let mut got = Vec::new();
         for_each_word(text, |w, lowercase| {
