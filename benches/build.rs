@@ -6,7 +6,8 @@
 //!
 //! Each is taken in several rounds (KOURSE_BENCH_RUNS, default 3), and the
 //! median printed with the range; the ratio of a cold build to the floor is
-//! taken per round, from runs made one right after the other.
+//! taken per round, against the mean of the floors measured right before
+//! and right after that build.
 //!
 //! Run: `cargo bench --bench build` (set KOURSE_BENCH_PAGES=500,2000 to choose).
 
@@ -209,11 +210,17 @@ fn main() {
             for leftover in [".kourse-cache", "public", ".public.spare"] {
                 let _ = std::fs::remove_dir_all(dir.path().join(leftover));
             }
-            let floor_ms = highlight_floor(&blocks);
-            if std::env::var_os("KOURSE_TIMINGS").is_some() {
-                eprintln!("round: highlight floor {floor_ms} ms");
-            }
+            // The floor right before the cold build and right after it: the
+            // build is compared with their mean, so that the machine's drift
+            // over the seconds of a round cancels instead of landing on the
+            // ratio.
+            let before_ms = highlight_floor(&blocks);
             let (cold_ms, cold_rss) = run_child(dir.path());
+            let after_ms = highlight_floor(&blocks);
+            let floor_ms = (before_ms + after_ms) as f64 / 2.0;
+            if std::env::var_os("KOURSE_TIMINGS").is_some() {
+                eprintln!("round: highlight floor {before_ms} ms before, {after_ms} ms after");
+            }
             out_bytes = dir_size(&site);
             std::fs::remove_dir_all(&site).unwrap();
             let (warm_ms, warm_rss) = run_child(dir.path());
@@ -223,9 +230,9 @@ fn main() {
             // state).
             let _ = run_child(dir.path());
             let (rebuild_ms, rebuild_rss) = run_child(dir.path());
-            floor.push(floor_ms as f64);
+            floor.extend([before_ms as f64, after_ms as f64]);
             cold.push(cold_ms as f64);
-            ratio.push(cold_ms as f64 / floor_ms.max(1) as f64);
+            ratio.push(cold_ms as f64 / floor_ms.max(1.0));
             warm.push(warm_ms as f64);
             rebuild.push(rebuild_ms as f64);
             rss.extend([cold_rss, warm_rss, rebuild_rss]);
