@@ -7,7 +7,6 @@
 //! tree is written once, to `kourse/nav.js`, from which the theme's script
 //! draws the full sidebar; without JavaScript the inline part still works.
 
-
 use serde::Serialize;
 
 use crate::content::{Course, PageId};
