@@ -151,7 +151,7 @@ pub fn rewrite(html: &str, page_url: &str, prefix: &str, pages: &HashMap<&str, S
         // Highlighted code holds only the highlighter's spans and the
         // field tooltips (no ids, no links) and is most of a page's tags:
         // copied up to its end tag, without the tooltips. On paper they
-        // never show, and they were a fifth of the edition.
+        // never show, and they were over a quarter of the edition.
         if rest.starts_with(HIGHLIGHTED) {
             let end = PRE_END
                 .find(&bytes[start..])
