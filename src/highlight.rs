@@ -57,8 +57,14 @@ pub fn is_known(lang: &str) -> bool {
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    pulldown_cmark_escape::escape_html(&mut out, text).ok();
+    push_escaped(&mut out, text);
     out
+}
+
+/// [`escape_html`], appended to `out`.
+pub fn push_escaped(out: &mut String, text: &str) {
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
 }
 
 /// How many blocks one parallel task highlights, when many are highlighted

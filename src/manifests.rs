@@ -16,7 +16,7 @@ use crate::check::markdown::{self, YamlBlock};
 use crate::check::yaml::{Stream, strip_bom};
 use crate::check::{Checker, FieldDoc, Source};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::highlight::HighlightCache;
+use crate::highlight::{HighlightCache, push_escaped};
 
 /// Diagnostics computed once per set and handed out per block.
 pub struct ManifestChecks {
@@ -361,11 +361,6 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     }
     html.push_str("</figure>\n");
     html
-}
-
-fn push_escaped(out: &mut String, text: &str) {
-    // Writing to a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
 }
 
 /// Appends the highlighted code with each documented key wrapped in a

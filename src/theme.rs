@@ -174,6 +174,37 @@ impl Theme {
 
 /// Reads the first error of a tera report: `error: MESSAGE` followed by
 /// ` --> NAME:LINE:COL` (1-based).
+/// Stands in for the `n`-th piece of content while a template renders, so
+/// the output can be written around the content instead of holding a copy
+/// of it (print.html holds the whole course; a page, its body). Control
+/// characters: no Markdown output contains them; and a `&`, so that a
+/// template that escapes the content misses it.
+pub fn content_marker(n: usize) -> String {
+    format!("\u{1}kourse-content-{n}&\u{1}")
+}
+
+/// Splits a template's output at the content markers `0..pieces`:
+/// `frame[n]` is the text before piece `n`, the last the text after the
+/// last piece. `None` unless every marker appears once and in order (a
+/// template that escapes, repeats or drops the content is rendered again
+/// with the content itself).
+pub fn split_frame(rendered: &str, pieces: usize) -> Option<Vec<&str>> {
+    let mut frame = Vec::with_capacity(pieces + 1);
+    let mut rest = rendered;
+    for n in 0..pieces {
+        let marker = content_marker(n);
+        let at = rest.find(&marker)?;
+        frame.push(&rest[..at]);
+        rest = &rest[at + marker.len()..];
+    }
+    frame.push(rest);
+    // No trace of another use of a marker (an escaped one, say).
+    if frame.iter().any(|piece| piece.contains('\u{1}')) {
+        return None;
+    }
+    Some(frame)
+}
+
 fn parse_report(text: &str) -> Option<(String, String, usize, usize)> {
     let mut lines = text.lines();
     let message = lines
@@ -260,6 +291,23 @@ pub fn default_templates() -> Vec<(String, &'static [u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_splits_only_where_each_piece_is_used_once_unescaped() {
+        let (m0, m1) = (content_marker(0), content_marker(1));
+        let good = format!("<a>{m0}<b>{m1}<c>");
+        assert_eq!(split_frame(&good, 2), Some(vec!["<a>", "<b>", "<c>"]));
+        let escaped = |m: &str| m.replace('&', "&amp;");
+        for bad in [
+            format!("<a>{m0}<b>{}{m1}<c>", escaped(&m0)),
+            format!("<a>{}<b>{}<c>", escaped(&m0), escaped(&m1)),
+            format!("<a>{m0}{m0}<b>{m1}<c>"),
+            format!("<a>{m1}<b>{m0}<c>"),
+            format!("<a>{m0}<c>"),
+        ] {
+            assert_eq!(split_frame(&bad, 2), None, "{bad:?}");
+        }
+    }
 
     /// Pages are written around their body when the templates are the
     /// theme's own (`site::Templating::page_output`): right only while

@@ -222,11 +222,7 @@ impl Schemas {
         out.extend_from_slice(b"{");
         out.extend_from_slice(&[s.types, s.quantity as u8]);
         text(out, &s.name);
-        let format = out.len();
-        out.extend_from_slice(&[0; 8]);
-        let _ = std::io::Write::write_fmt(out, format_args!("{:?}", s.format));
-        let len = (out.len() - format - 8) as u64;
-        out[format..format + 8].copy_from_slice(&len.to_le_bytes());
+        text(out, &format!("{:?}", s.format));
         out.extend_from_slice(&(s.props.len() as u64).to_le_bytes());
         for (name, p) in &s.props {
             text(out, name);

@@ -441,7 +441,7 @@ pub fn print_edition<'a, R: std::borrow::Borrow<crate::markdown::Rendered>>(
     // is, gets the bodies themselves.
     let frames: Vec<print::PrintChapter> = (0..count)
         .map(|n| print::PrintChapter {
-            content: print::content_marker(n),
+            content: crate::theme::content_marker(n),
             ..print::chapter_frame(course, n)
         })
         .collect();
@@ -457,7 +457,7 @@ pub fn print_edition<'a, R: std::borrow::Borrow<crate::markdown::Rendered>>(
             return None;
         }
     };
-    let frame = match print::split_frame(&text, count) {
+    let frame = match crate::theme::split_frame(&text, count) {
         Some(pieces) => pieces.into_iter().map(str::to_owned).collect(),
         None => {
             ctx.insert("chapters", &print::chapters(course, &html));

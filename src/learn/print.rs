@@ -83,35 +83,6 @@ pub fn chapter_content(
     )
 }
 
-/// Stands in for chapter `n`'s content while the template renders, so
-/// print.html can be written piece by piece instead of held whole (it holds
-/// the whole course). Control characters: no Markdown output contains them;
-/// and a `&`, so that a template that escapes the content misses it.
-pub fn content_marker(n: usize) -> String {
-    format!("\u{1}kourse-print-chapter-{n}&\u{1}")
-}
-
-/// Splits the template's output at the chapter markers: `frame[n]` is the
-/// text before chapter `n`, the last piece the text after the last chapter.
-/// `None` unless every marker appears once and in order (a template that
-/// escapes, repeats or drops the content is rendered the slow way).
-pub fn split_frame(rendered: &str, chapters: usize) -> Option<Vec<&str>> {
-    let mut frame = Vec::with_capacity(chapters + 1);
-    let mut rest = rendered;
-    for n in 0..chapters {
-        let marker = content_marker(n);
-        let at = rest.find(&marker)?;
-        frame.push(&rest[..at]);
-        rest = &rest[at + marker.len()..];
-    }
-    frame.push(rest);
-    // No trace of another use of a marker (an escaped one, say).
-    if frame.iter().any(|piece| piece.contains('\u{1}')) {
-        return None;
-    }
-    Some(frame)
-}
-
 /// Attributes whose values are ids (or lists of ids).
 const ID_ATTRS: &[&str] = &[
     "id",
@@ -405,23 +376,6 @@ mod tests {
             out,
             format!("{printed}<p id=\"c1-after\"><a href=\"#c1-after\">a</a></p>{printed}")
         );
-    }
-
-    #[test]
-    fn a_frame_splits_only_where_each_chapter_is_used_once_unescaped() {
-        let (m0, m1) = (content_marker(0), content_marker(1));
-        let good = format!("<a>{m0}<b>{m1}<c>");
-        assert_eq!(split_frame(&good, 2), Some(vec!["<a>", "<b>", "<c>"]));
-        let escaped = |m: &str| m.replace('&', "&amp;");
-        for bad in [
-            format!("<a>{m0}<b>{}{m1}<c>", escaped(&m0)),
-            format!("<a>{}<b>{}<c>", escaped(&m0), escaped(&m1)),
-            format!("<a>{m0}{m0}<b>{m1}<c>"),
-            format!("<a>{m1}<b>{m0}<c>"),
-            format!("<a>{m0}<c>"),
-        ] {
-            assert_eq!(split_frame(&bad, 2), None, "{bad:?}");
-        }
     }
 
     #[test]

@@ -163,37 +163,24 @@ struct PageContext<'a> {
     extra: &'a toml::Table,
 }
 
-/// Stands in for a page's body while its template renders. Control
-/// characters: no Markdown output contains them; and a `&`, so that a
-/// template that escapes the content misses it.
-const PAGE_BODY_MARKER: &str = "\u{1}kourse-page-body&\u{1}";
-
-/// Where the marker is in a template's output, if it is there exactly once
-/// and nothing else of it is (no control character U+0001 anywhere else).
-fn single_marker(html: &str) -> Option<usize> {
-    let at = html.find(PAGE_BODY_MARKER)?;
-    let elsewhere = |s: &str| memchr::memchr(1, s.as_bytes()).is_some();
-    (!elsewhere(&html[..at]) && !elsewhere(&html[at + PAGE_BODY_MARKER.len()..])).then_some(at)
-}
-
-/// A page's output: the template's HTML, with the page's body to go at a
-/// byte offset of it (where the marker stood), or the whole page.
+/// A page's output: the template's HTML, with the page's body to go in
+/// place of the bytes `start..end` of it (where the marker stood), or the
+/// whole page.
 pub struct PageOutput<'r> {
     pub url: String,
     html: String,
-    body: Option<(usize, &'r str)>,
+    body: Option<(std::ops::Range<usize>, &'r str)>,
 }
 
 impl PageOutput<'_> {
     /// The page's bytes, in the pieces to write one after another.
     pub fn parts(&self) -> Vec<&[u8]> {
-        match self.body {
-            Some((at, body)) => vec![
-                &self.html.as_bytes()[..at],
-                body.as_bytes(),
-                &self.html.as_bytes()[at + PAGE_BODY_MARKER.len()..],
-            ],
-            None => vec![self.html.as_bytes()],
+        let html = self.html.as_bytes();
+        match &self.body {
+            Some((marker, body)) => {
+                vec![&html[..marker.start], body.as_bytes(), &html[marker.end..]]
+            }
+            None => vec![html],
         }
     }
 }
@@ -601,12 +588,13 @@ impl<'a> Templating<'a> {
     ) -> Result<PageOutput<'r>, Diagnostic> {
         let body: &'r str = &rendered[page.id].borrow().html;
         if self.body_by_marker {
-            let framed = self.render_page(rendered, page, PAGE_BODY_MARKER)?;
-            if let Some(at) = single_marker(&framed) {
+            let framed = self.render_page(rendered, page, &crate::theme::content_marker(0))?;
+            if let Some(frame) = crate::theme::split_frame(&framed, 1) {
+                let marker = frame[0].len()..framed.len() - frame[1].len();
                 return Ok(PageOutput {
                     url: page.url.clone(),
                     html: framed,
-                    body: Some((at, body)),
+                    body: Some((marker, body)),
                 });
             }
         }

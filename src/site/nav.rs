@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::content::{Course, PageId};
+use crate::highlight::push_escaped;
 use crate::markdown::links::{push_relative_url, relative_url};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -133,9 +134,6 @@ fn item(html: &mut String, here: &str, url: &str, title: &str, current: bool, id
 fn link(html: &mut String, here: &str, url: &str, title: &str, current: bool, _id: PageId) {
     // Written straight into the sidebar: it has a link per page of the
     // open chapter, on every page.
-    let push_escaped = |html: &mut String, text: &str| {
-        let _ = pulldown_cmark_escape::escape_html(&mut *html, text);
-    };
     html.push_str("<a href=\"");
     let url_at = html.len();
     push_relative_url(html, here, url);
