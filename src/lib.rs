@@ -20,6 +20,7 @@ pub mod init;
 pub mod learn;
 pub mod manifests;
 pub mod markdown;
+pub mod paths;
 pub mod search;
 pub mod serve;
 pub mod site;

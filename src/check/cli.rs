@@ -29,6 +29,17 @@ enum Set {
 
 /// Runs the check; returns the exit code: 0 clean, 1 errors, 2 usage or I/O error.
 pub fn run_cli(args: &CheckArgs) -> i32 {
+    // One root, however it was typed (see crate::paths).
+    let args = &match crate::paths::course_root(&args.root) {
+        Ok(root) => CheckArgs {
+            root,
+            ..args.clone()
+        },
+        Err(d) => {
+            diagnostic::emit(&[d], args.format);
+            return 2;
+        }
+    };
     for d in &args.deny {
         if d != "warnings" {
             eprintln!("error: --deny takes `warnings`, not `{d}`");

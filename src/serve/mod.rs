@@ -157,7 +157,7 @@ fn instance_id() -> String {
 /// can fix it with the preview open; only a missing or unusable root, or a
 /// port that cannot be bound, is an error here.
 pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
-    let root = opts.root.clone();
+    let root = crate::paths::course_root(&opts.root).map_err(|d| vec![d])?;
     if !root.join(watch::CONFIG_FILE).is_file() {
         return Err(vec![Diagnostic::error(
             "io",

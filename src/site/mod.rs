@@ -69,9 +69,17 @@ pub struct BuildReport {
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let start = Instant::now();
     let mut clock = Stages::start();
+    // One root, however it was typed: every path below derives from it.
+    let opts = &BuildOptions {
+        root: crate::paths::course_root(&opts.root).map_err(|d| vec![d])?,
+        ..opts.clone()
+    };
     let config = Config::load(&opts.root)?;
     let (out, explicit) = match &opts.dest {
-        Some(d) => (d.clone(), true),
+        Some(d) => {
+            crate::paths::destination(d).map_err(|d| vec![d])?;
+            (d.clone(), true)
+        }
         None => (opts.root.join(&config.build.output_dir), false),
     };
     output::check_destination(&opts.root, &out, explicit).map_err(|d| vec![d])?;
