@@ -334,19 +334,24 @@ impl CourseBlocks {
         let canonical = joined
             .canonicalize()
             .map_err(|_| format!("no file {EXAMPLES_DIR}/{rel}"))?;
-        if !canonical.starts_with(&self.root_canonical) {
+        // Only what examples/ really holds is published: never content/,
+        // book.toml, templates/ or .git/ by way of `..` or a link.
+        let Some(inside) =
+            crate::paths::inside(&self.root_canonical.join(EXAMPLES_DIR), &canonical)
+        else {
             return Err(format!(
-                "`{rel}` resolves outside the course folder; includes must stay inside it"
+                "`{rel}` resolves outside {EXAMPLES_DIR}/; examples must be files inside it (not through links that leave it)"
+            ));
+        };
+        if crate::paths::is_hidden(&inside) {
+            return Err(format!(
+                "`{rel}` is a hidden file (a name starting with `.`); hidden files are never published"
             ));
         }
         if !canonical.is_file() {
             return Err(format!("{EXAMPLES_DIR}/{rel} is not a file"));
         }
-        let shown = canonical
-            .strip_prefix(&self.root_canonical)
-            .map(crate::content::slash_path)
-            .unwrap_or_else(|_| rel.to_owned());
-        Ok((canonical, shown))
+        Ok((canonical, format!("{EXAMPLES_DIR}/{inside}")))
     }
 
     fn example(&self, place: BlockPlace<'_>, args: &str) -> BlockOutput {
@@ -389,7 +394,7 @@ impl CourseBlocks {
             .or_default()
             .push((page.url.clone(), page.front.title.clone()));
         let title = args.title.clone().unwrap_or_else(|| args.path.clone());
-        let download = format!("{}{shown}", root_of(&page.url));
+        let download = format!("{}{}", root_of(&page.url), crate::paths::url_path(&shown));
         let kinds = kinds_of(&text);
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         let not_manifest = !is_yaml || crate::check::cli::is_tool_config(&path);

@@ -75,6 +75,16 @@ pub struct ServeArgs {
 /// Runs the command line; the exit code is 0 on success, 1 when the course
 /// has errors, 2 for usage or I/O problems.
 pub fn run() -> ExitCode {
+    // A closed pipe (`kourse check | head`) ends the program quietly, as it
+    // does any Unix filter, instead of failing every later write (and
+    // panicking in print macros). Sockets are not affected: the standard
+    // library sends with MSG_NOSIGNAL.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build(args) => build(&args, cli.quiet),

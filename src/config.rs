@@ -200,23 +200,65 @@ impl Config {
     /// Parses configuration text; `file` is the path shown in diagnostics.
     pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<Diagnostic>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let config: Config = toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
         config.validate(text, file)?;
+        // Validated above: relative, inside the course, normalised.
+        for dir in [&mut config.build.output_dir, &mut config.build.cache_dir] {
+            if let Some(normal) = dir
+                .to_str()
+                .and_then(|d| crate::paths::output_relative(d).ok())
+            {
+                *dir = PathBuf::from(normal);
+            }
+        }
         Ok(config)
     }
 
     fn validate(&self, text: &str, file: &Path) -> Result<(), Vec<Diagnostic>> {
         let mut diags = Vec::new();
+        let at_key = |key: &str, message: String| {
+            Diagnostic::error("config", file, message).at_offset(text, key_offset(text, key))
+        };
         let out = &self.build.output_dir;
-        if out.as_os_str().is_empty() || out == Path::new(".") {
-            diags.push(
-                Diagnostic::error(
-                    "config",
-                    file,
-                    "build.output-dir must name a folder inside the course, not the course root",
-                )
-                .at_offset(text, text.find("output-dir").unwrap_or(0)),
-            );
+        if out.as_os_str().is_empty() || out == Path::new(".") || out == Path::new("./") {
+            diags.push(at_key(
+                "output-dir",
+                "build.output-dir must name a folder inside the course, not the course root".into(),
+            ));
+        }
+        for (key, dir) in [
+            ("output-dir", &self.build.output_dir),
+            ("cache-dir", &self.build.cache_dir),
+        ] {
+            // TOML strings are UTF-8, so every configured path is.
+            let text_of = dir.to_str().unwrap_or_default();
+            if let Err(why) = crate::paths::output_relative(text_of) {
+                diags.push(at_key(
+                    key,
+                    format!("build.{key} must be a folder inside the course: {why}"),
+                ));
+            }
+        }
+        for (key, url) in [
+            ("base-url", &self.book.base_url),
+            ("repository", &self.book.repository),
+            ("edit-url", &self.book.edit_url),
+        ] {
+            let Some(url) = url else { continue };
+            let scheme_ok = ["https://", "http://"].iter().any(|s| {
+                url.get(..s.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(s))
+            });
+            if !scheme_ok || url.chars().any(char::is_control) {
+                diags.push(at_key(
+                    key,
+                    format!(
+                        "book.{key} must be an http:// or https:// URL, not `{}`",
+                        url.escape_debug()
+                    ),
+                ));
+            }
         }
         for version in &self.kubernetes.versions {
             let ok = version.split_once('.').is_some_and(|(maj, min)| {
@@ -236,6 +278,22 @@ impl Config {
         }
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
+}
+
+/// Where `key = …` starts in a TOML text (0 when it is not found, as for a
+/// default value).
+pub(crate) fn key_offset(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                return offset + (line.len() - trimmed.len());
+            }
+        }
+        offset += line.len();
+    }
+    0
 }
 
 /// Turns a TOML error into a diagnostic at its span, adding "did you mean"
@@ -342,5 +400,55 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.kubernetes.rules["latest-tag"], RuleSetting::Off);
+    }
+
+    #[test]
+    fn output_and_cache_dirs_stay_inside_the_course() {
+        for bad in ["public/../../x", "../x", "/tmp/x", "C:x", ""] {
+            for key in ["output-dir", "cache-dir"] {
+                let text = format!("[book]\ntitle = \"K\"\n\n[build]\n{key} = \"{bad}\"\n");
+                let err = Config::parse(&text, Path::new("book.toml")).unwrap_err();
+                let d = err
+                    .iter()
+                    .find(|d| d.message.starts_with(&format!("build.{key}")))
+                    .unwrap_or_else(|| panic!("{key} = {bad:?} accepted: {err:?}"));
+                assert_eq!((d.line, d.col), (5, 1), "{key} = {bad:?}");
+            }
+        }
+        let c = Config::parse(
+            "[build]\noutput-dir = \"./site//\"\ncache-dir = \"a/./b\"\n",
+            Path::new("book.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.build.output_dir, PathBuf::from("site"));
+        assert_eq!(c.build.cache_dir, PathBuf::from("a/b"));
+    }
+
+    #[test]
+    fn book_urls_are_http() {
+        for key in ["repository", "edit-url", "base-url"] {
+            for bad in [
+                "javascript:alert(1)",
+                "JaVaScRiPt:x",
+                " javascript:x",
+                "data:text/html,x",
+                "ftp://x",
+            ] {
+                let text = format!("[book]\ntitle = \"K\"\n{key} = \"{bad}\"\n");
+                let err = Config::parse(&text, Path::new("book.toml")).unwrap_err();
+                assert_eq!(err.len(), 1, "{key} = {bad}");
+                assert_eq!(err[0].line, 3);
+                assert!(
+                    err[0].message.contains(&format!("book.{key}")),
+                    "{}",
+                    err[0].message
+                );
+            }
+            let text = format!("[book]\n{key} = \"HTTPS://example.org/x\"\n");
+            assert!(
+                Config::parse(&text, Path::new("book.toml")).is_ok(),
+                "{key}"
+            );
+        }
     }
 }

@@ -35,6 +35,8 @@ pub struct Diagnostic {
     /// Stable rule id, e.g. `front-matter`, `broken-link`, `schema-unknown-field`.
     pub rule: String,
     pub message: String,
+    /// A name that is not UTF-8 is written lossily (U+FFFD), never dropped.
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub line: usize,
     #[serde(rename = "column")]
@@ -51,6 +53,10 @@ pub struct Diagnostic {
     /// The Kubernetes version a schema diagnostic was found against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k8s_version: Option<String>,
+}
+
+fn lossy_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -217,28 +223,60 @@ pub enum Format {
 
 /// Renders one diagnostic for a terminal. `color` adds ANSI styles.
 pub fn render_human(d: &Diagnostic, color: bool) -> String {
+    // Text from manifests and file names never reaches the terminal raw: a
+    // newline could start a line of its own choosing (a CI command), an
+    // escape sequence could retitle or clear the terminal.
+    let d = &Diagnostic {
+        file: PathBuf::from(escape_controls(&d.file.to_string_lossy(), false).as_ref()),
+        message: escape_controls(&d.message, false).into_owned(),
+        notes: d
+            .notes
+            .iter()
+            .map(|n| escape_controls(n, false).into_owned())
+            .collect(),
+        ..d.clone()
+    };
     let mut out = d.headline();
     out.push('\n');
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let mut group = Group::with_level(level.clone());
-    if let Some(text) = &d.source_line {
-        if d.line > 0 {
-            let start = byte_index_of_char(text, d.col.saturating_sub(1));
-            let end = byte_index_of_char(text, d.col.saturating_sub(1) + d.len.max(1)).max(start);
-            let end = if end == start {
-                (start + 1).min(text.len())
-            } else {
-                end
-            };
-            let snippet = Snippet::source(text.as_str())
-                .line_start(d.line)
-                .fold(false)
-                .annotation(AnnotationKind::Primary.span(start..end));
-            group = group.element(snippet);
+    // The source line with its controls escaped, and the caret's span moved
+    // along with the characters escaping widens.
+    let source = d.source_line.as_ref().filter(|_| d.line > 0).map(|raw| {
+        let first = d.col.saturating_sub(1);
+        let last = first + d.len.max(1);
+        let (mut start, mut end) = (None, None);
+        let mut text = String::with_capacity(raw.len());
+        for (i, c) in raw.chars().enumerate() {
+            if i == first {
+                start = Some(text.len());
+            }
+            if i == last {
+                end = Some(text.len());
+            }
+            push_escaped_char(&mut text, c, true);
         }
+        let start = start.unwrap_or(text.len());
+        let end = end.unwrap_or(text.len()).max(start);
+        let end = if end == start {
+            text[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8())
+        } else {
+            end
+        };
+        (text, start, end)
+    });
+    let mut group = Group::with_level(level.clone());
+    if let Some((text, start, end)) = &source {
+        let snippet = Snippet::source(text.as_str())
+            .line_start(d.line)
+            .fold(false)
+            .annotation(AnnotationKind::Primary.span(*start..*end));
+        group = group.element(snippet);
     }
     for note in &d.notes {
         group = group.element(Level::HELP.message(note.as_str()));
@@ -258,8 +296,36 @@ pub fn render_human(d: &Diagnostic, color: bool) -> String {
     out
 }
 
-fn byte_index_of_char(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+/// `s` with control characters (C0, DEL, C1; tab too unless `keep_tab`)
+/// written as escapes: `\n`, `\r`, `\t`, `\x1b`, `\u{85}`.
+pub fn escape_controls(s: &str, keep_tab: bool) -> std::borrow::Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c.is_control() && !(keep_tab && c == '\t'))
+    {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped_char(&mut out, c, keep_tab);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn push_escaped_char(out: &mut String, c: char, keep_tab: bool) {
+    match c {
+        '\t' if keep_tab => out.push(c),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x80 && c.is_control() => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
 }
 
 /// One JSON object, as written by `--format json`.

@@ -122,7 +122,9 @@ spec:
 pub fn init(dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
     let existing: Vec<Diagnostic> = FILES
         .iter()
-        .filter(|(p, _)| dir.join(p).exists())
+        // A dangling symbolic link is "something there" too: following it
+        // would create its target outside DIR.
+        .filter(|(p, _)| std::fs::symlink_metadata(dir.join(p)).is_ok())
         .map(|(p, _)| {
             Diagnostic::error(
                 "init",
@@ -133,6 +135,27 @@ pub fn init(dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
         .collect();
     if !existing.is_empty() {
         return Err(existing);
+    }
+    // A folder of DIR that is a symbolic link would take the files elsewhere.
+    let linked: Vec<Diagnostic> = FILES
+        .iter()
+        .flat_map(|(p, _)| std::path::Path::new(p).ancestors().skip(1))
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|a| {
+            std::fs::symlink_metadata(dir.join(a)).is_ok_and(|m| m.file_type().is_symlink())
+        })
+        .map(|a| {
+            Diagnostic::error(
+                "init",
+                dir.join(a),
+                "is a symbolic link; kourse init writes only into real folders inside DIR",
+            )
+        })
+        .collect();
+    if !linked.is_empty() {
+        return Err(linked);
     }
     let mut written = Vec::new();
     for (rel, text) in FILES {
@@ -146,7 +169,13 @@ pub fn init(dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
                 )]
             })?;
         }
-        std::fs::write(&path, text)
+        // create_new: never through a link, never over a file that appeared
+        // since the check above.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
             .map_err(|e| vec![Diagnostic::error("io", &path, format!("cannot write: {e}"))])?;
         written.push((*rel).to_owned());
     }

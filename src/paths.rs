@@ -22,11 +22,7 @@ pub fn course_root(given: &Path) -> Result<PathBuf, Diagnostic> {
         given
     };
     let canonical = std::fs::canonicalize(shown).map_err(|e| {
-        Diagnostic::error(
-            "io",
-            shown,
-            format!("cannot open the course folder: {e}"),
-        )
+        Diagnostic::error("io", shown, format!("cannot open the course folder: {e}"))
     })?;
     if !canonical.is_dir() {
         return Err(Diagnostic::error(
@@ -50,9 +46,7 @@ pub fn output_relative(text: &str) -> Result<String, String> {
         ));
     }
     if text.contains('\\') {
-        return Err(format!(
-            "`{text}` holds a backslash; write paths with `/`"
-        ));
+        return Err(format!("`{text}` holds a backslash; write paths with `/`"));
     }
     if text.starts_with('/') || has_drive_prefix(text) {
         return Err(format!(
@@ -75,6 +69,17 @@ pub fn output_relative(text: &str) -> Result<String, String> {
         return Err(format!("`{text}` names no file or folder"));
     }
     Ok(parts.join("/"))
+}
+
+/// True when `rel` is already a normal relative path that stays inside its
+/// folder (what [`output_relative`] would return unchanged); checked without
+/// allocating, for every file a build writes.
+pub fn is_normal_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !has_drive_prefix(rel)
+        && !rel.chars().any(|c| c == '\\' || c.is_control())
+        && rel.split('/').all(|s| !matches!(s, "" | "." | ".."))
 }
 
 /// `C:`, `c:\…`: a Windows drive prefix, absolute on Windows and never
@@ -111,19 +116,60 @@ pub fn slug(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What a URL path segment made from a file name or slug may not hold as
+/// it is: controls, space, quotes, delimiters and `:` (so that no segment
+/// reads as a scheme, as `javascript:x.html` would). Non-ASCII is encoded
+/// too, by the encoder itself.
+const URL_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'\'')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A file name or slug as one segment of a site URL, percent-encoded.
+pub fn url_segment(name: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::utf8_percent_encode(name, URL_SEGMENT).into()
+}
+
+/// A `/`-separated relative file path as a URL path, each segment encoded.
+pub fn url_path(rel: &str) -> String {
+    rel.split('/')
+        .map(url_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The output file a site URL made of [`url_segment`]s names.
+pub fn file_of_url(url: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::percent_decode_str(url).decode_utf8_lossy()
+}
+
 /// True when a path relative to a published folder has a segment that
 /// starts with `.` (`.git/config`, `img/.env`): hidden files are never
 /// published or served.
 pub fn is_hidden(rel: &str) -> bool {
-    rel.split(['/', '\\']).any(|s| s.starts_with('.') && s != "." && s != "..")
+    rel.split(['/', '\\'])
+        .any(|s| s.starts_with('.') && s != "." && s != "..")
 }
 
 /// A path relative to `base`, with `/` separators, when `path` lies inside
 /// it (both canonical).
 pub fn inside(base: &Path, path: &Path) -> Option<String> {
-    path.strip_prefix(base)
-        .ok()
-        .map(crate::content::slash_path)
+    path.strip_prefix(base).ok().map(crate::content::slash_path)
 }
 
 /// Checks a destination named on the command line: it may lie anywhere,
@@ -159,6 +205,8 @@ mod tests {
         ];
         for (given, want) in ok {
             assert_eq!(output_relative(given).as_deref(), Ok(want), "{given}");
+            assert!(is_normal_relative(want), "{want}");
+            assert_eq!(is_normal_relative(given), given == want, "{given}");
         }
         for bad in [
             "",
@@ -178,6 +226,7 @@ mod tests {
             "\u{1b}[2J",
         ] {
             assert!(output_relative(bad).is_err(), "{bad:?} was accepted");
+            assert!(!is_normal_relative(bad), "{bad:?} was accepted");
         }
     }
 
@@ -200,6 +249,21 @@ mod tests {
             "a\\b",
         ] {
             assert!(slug(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn file_names_become_inert_url_segments() {
+        for (name, url) in [
+            ("pods", "pods"),
+            ("javascript:alert(1)", "javascript%3Aalert(1)"),
+            ("a b#c?d", "a%20b%23c%3Fd"),
+            ("100%", "100%25"),
+            ("ü", "%C3%BC"),
+            ("<x>\"'", "%3Cx%3E%22%27"),
+        ] {
+            assert_eq!(url_segment(name), url, "{name}");
+            assert_eq!(file_of_url(url), name, "{url}");
         }
     }
 

@@ -248,16 +248,20 @@ fn course_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf
         return out;
     }
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    // Hidden folders are not descended into (`static/.git/` would publish
+    // the repository), hidden files and editor leftovers are skipped.
+    let skipped = |e: &walkdir::DirEntry| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() > 0 && (name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp"))
+    };
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !skipped(e))
     {
         let Ok(entry) = entry else { continue };
         let path = entry.path();
-        let name = entry.file_name().to_string_lossy();
-        if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
-            continue;
-        }
         let ft = entry.file_type();
         if ft.is_symlink() {
             match path.canonicalize() {

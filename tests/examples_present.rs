@@ -295,7 +295,7 @@ fn includes_are_confined_and_missing_files_are_errors_at_the_directive() {
             "content/page.md:6:1: error[example]: `../../outside.yaml` resolves outside the course folder; includes must stay inside it",
             "content/page.md:8:1: error[example]: `/etc/passwd` is an absolute path; example paths are relative to examples/",
             "content/page.md:10:1: error[example]: no file examples/nope.yaml",
-            "content/page.md:12:1: error[example]: `link.yaml` resolves outside the course folder; includes must stay inside it",
+            "content/page.md:12:1: error[example]: `link.yaml` resolves outside examples/; examples must be files inside it (not through links that leave it)",
         ]
     );
 }

@@ -388,6 +388,13 @@ fn symlink_loop_and_escape_in_content() {
         "{:#?}",
         headlines(&errors)
     );
+    // The folder link that leads back to its parent is a loop, at the link.
+    let again = errors
+        .iter()
+        .find(|d| d.file == Path::new("content/again"))
+        .unwrap_or_else(|| panic!("{:#?}", headlines(&errors)));
+    assert_eq!(again.rule, "symlink");
+    assert!(again.message.contains("loop"), "{}", again.message);
     assert!(!c.path("public").exists());
 }
 
@@ -421,7 +428,7 @@ fn symlink_loop_and_escape_in_examples() {
     assert!(ex[0].message.contains("loop.yaml"), "{}", ex[0].message);
     assert_eq!(ex[1].line, 8, "{}", ex[1].headline());
     assert!(
-        ex[1].message.contains("outside the course"),
+        ex[1].message.contains("outside examples/"),
         "{}",
         ex[1].message
     );
@@ -597,21 +604,23 @@ fn component_that_recurses_forever() {
 
 #[test]
 fn example_that_includes_its_own_page() {
-    // Includes are not expanded recursively: the page shows its own source
-    // once, as text.
+    // An include reads only inside examples/: a page that includes its own
+    // source (or any of content/) is an error at the directive, and nothing
+    // of content/ is copied into the site.
     let c = Course::new();
     std::fs::create_dir(c.path("examples")).unwrap();
     c.write(
         "content/self.md",
         page("Self", "{{#example ../content/self.md}}\n"),
     );
-    c.build().unwrap_or_else(|d| panic!("{:#?}", headlines(&d)));
-    let html = c.site("self.html");
+    let errors = c.errors();
+    let d = find(&errors, "example");
     assert_eq!(
-        html.matches("title = &quot;Self&quot;").count(),
-        1,
-        "{html}"
+        (d.file.as_path(), d.line, d.col),
+        (Path::new("content/self.md"), 4, 1)
     );
+    assert!(d.message.contains("outside examples/"), "{}", d.message);
+    assert!(!c.path("public").exists());
 }
 
 #[test]

@@ -220,6 +220,8 @@ pub fn parse(text: &str) -> Stream {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: Vec<Option<Node>> = Vec::new();
     let mut nodes = 0usize;
+    // How many of them alias copies made, so the limit names its cause.
+    let mut aliased = 0usize;
     let mut doc_root: Option<Node> = None;
     let mut doc_first = 1u32;
     let mut last_line = 1u32;
@@ -266,7 +268,9 @@ pub fn parse(text: &str) -> Stream {
             Event::Alias(id) => match anchors.get(id).and_then(Option::as_ref) {
                 Some(n) => {
                     let mut copy = n.clone();
-                    nodes += count(&copy);
+                    let copied = count(&copy);
+                    nodes += copied;
+                    aliased += copied;
                     copy.pos = pos;
                     (copy, 0)
                 }
@@ -329,7 +333,15 @@ pub fn parse(text: &str) -> Stream {
         if nodes > MAX_NODES {
             out.error = Some(ParseError {
                 rule: "yaml-limit",
-                message: format!("more than {MAX_NODES} nodes (alias expansion?)"),
+                message: if aliased > 0 {
+                    format!(
+                        "more than {MAX_NODES} nodes (values, mappings and sequences), {aliased} of them copies made by aliases"
+                    )
+                } else {
+                    format!(
+                        "more than {MAX_NODES} nodes (values, mappings and sequences) in one source; split it into smaller files"
+                    )
+                },
                 line: pos.line,
                 col: pos.col,
             });

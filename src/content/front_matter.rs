@@ -99,6 +99,15 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
             Diagnostic::error("front-matter", file, "`title` must not be empty").at(text, 2, 1),
         );
     }
+    if let Some(slug) = &front.slug {
+        if let Err(why) = crate::paths::slug(slug) {
+            let at = toml_start + crate::config::key_offset(toml_text, "slug");
+            return Err(
+                Diagnostic::error("front-matter", file, format!("`slug`: {why}"))
+                    .at_offset(text, at),
+            );
+        }
+    }
     Ok(Split {
         front,
         body: &text[body_offset..],
@@ -129,6 +138,27 @@ mod tests {
         assert_eq!(e.rule, "front-matter");
         assert!(e.message.contains("title"), "{}", e.message);
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn slugs_that_would_leave_their_folder_are_refused_at_their_line() {
+        for bad in ["../../../../x", "", "..", "a/b", "<b>x</b>", ".git"] {
+            let text = format!("+++\ntitle = \"x\"\nslug = \"{bad}\"\n+++\n");
+            let e = split(&text, Path::new("a.md")).unwrap_err();
+            assert_eq!(
+                (e.rule.as_str(), e.line, e.col),
+                ("front-matter", 3, 1),
+                "{bad}"
+            );
+            assert!(e.message.starts_with("`slug`"), "{}", e.message);
+        }
+        assert!(
+            split(
+                "+++\ntitle = \"x\"\nslug = \"ok-1\"\n+++\n",
+                Path::new("a.md")
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -237,9 +237,41 @@ fn walk(root: &Path, content: &Path) -> Listing {
     let canonical_content = content
         .canonicalize()
         .unwrap_or_else(|_| content.to_path_buf());
+    // Symbolic links are followed when they stay inside content/: a linked
+    // folder is read like a real one. A link that leaves content/ (or leads
+    // nowhere) is an error at the link and is not entered; a loop is an
+    // error at the link that closes it.
+    let refused = std::cell::RefCell::new(Vec::new());
+    let stays_inside = |e: &walkdir::DirEntry| {
+        if !e.path_is_symlink() {
+            return true;
+        }
+        let path = e.path();
+        let message = match path.canonicalize() {
+            Ok(target) if target.starts_with(&canonical_content) => return true,
+            Ok(_) => {
+                "symbolic link points outside content/; kourse only reads files inside the course"
+                    .to_owned()
+            }
+            Err(e) => format!("broken symbolic link: {e}"),
+        };
+        // Only links that matter: pages and folders (a link named x.png is
+        // not read at all).
+        if e.file_type().is_dir()
+            || path.extension().is_some_and(|x| x == "md")
+            || path.canonicalize().is_err()
+        {
+            refused
+                .borrow_mut()
+                .push(Diagnostic::error("symlink", shown(root, path), message));
+        }
+        false
+    };
     for entry in walkdir::WalkDir::new(content)
-        .follow_links(false)
+        .follow_links(true)
         .sort_by_file_name()
+        .into_iter()
+        .filter_entry(stays_inside)
     {
         let entry = match entry {
             Ok(e) => e,
@@ -248,7 +280,19 @@ fn walk(root: &Path, content: &Path) -> Listing {
                     .path()
                     .map(|p| shown(root, p))
                     .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
-                diags.push(Diagnostic::error("io", path, format!("cannot read: {e}")));
+                let message = match e.loop_ancestor() {
+                    Some(a) => format!(
+                        "symbolic link loop: it leads back to {}, which contains it",
+                        shown(root, a).display()
+                    ),
+                    None => format!("cannot read: {e}"),
+                };
+                let rule = if e.loop_ancestor().is_some() {
+                    "symlink"
+                } else {
+                    "io"
+                };
+                diags.push(Diagnostic::error(rule, path, message));
                 continue;
             }
         };
@@ -257,27 +301,10 @@ fn walk(root: &Path, content: &Path) -> Listing {
             continue;
         }
         let ft = entry.file_type();
-        if ft.is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&canonical_content) && target.is_file() => {}
-                Ok(_) => {
-                    diags.push(Diagnostic::error(
-                        "symlink",
-                        shown(root, path),
-                        "symbolic link points outside content/ (or not to a file); kourse only reads files inside the course",
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    diags.push(Diagnostic::error(
-                        "symlink",
-                        shown(root, path),
-                        format!("broken symbolic link: {e}"),
-                    ));
-                    continue;
-                }
-            }
-        } else if !ft.is_file() {
+        if ft.is_dir() {
+            continue;
+        }
+        if !ft.is_file() {
             diags.push(Diagnostic::warning(
                 "not-a-file",
                 shown(root, path),
@@ -287,6 +314,7 @@ fn walk(root: &Path, content: &Path) -> Listing {
         }
         files.push(path.to_path_buf());
     }
+    diags.extend(refused.into_inner());
     Listing { files, diags }
 }
 
@@ -533,6 +561,8 @@ fn assign(pages: &mut [Page], id: usize, dir: &str, depth: usize, order: &mut Ve
                 slug_of(last_segment(&pages[child].source))
             }
         });
+        // A file name may hold anything; in a URL it is one inert segment.
+        let slug = crate::paths::url_segment(&slug);
         if pages[child].is_section {
             let sub = format!("{dir}{slug}/");
             pages[child].url = format!("{sub}index.html");

@@ -209,8 +209,9 @@ pub fn parse(text: &str) -> Result<Quiz, Vec<QuizError>> {
             message: "empty quiz: add a question starting with `?`".into(),
         });
     }
+    let lines: Vec<&str> = text.lines().collect();
     for q in &questions {
-        check_question(q, text, &mut errors);
+        check_question(q, &lines, &mut errors);
     }
     if errors.is_empty() {
         Ok(Quiz { questions })
@@ -221,8 +222,10 @@ pub fn parse(text: &str) -> Result<Quiz, Vec<QuizError>> {
     }
 }
 
-fn check_question(q: &Question, text: &str, errors: &mut Vec<QuizError>) {
-    let raw = text.lines().nth(q.line).unwrap_or("");
+/// `lines` are the quiz's lines, split once: looking each question up by
+/// number in the text made parsing quadratic.
+fn check_question(q: &Question, lines: &[&str], errors: &mut Vec<QuizError>) {
+    let raw = lines.get(q.line).copied().unwrap_or("");
     if q.options.is_empty() {
         errors.push(err(
             q.line,
@@ -240,7 +243,7 @@ fn check_question(q: &Question, text: &str, errors: &mut Vec<QuizError>) {
             .join(" ")
             .to_lowercase();
         if !key.is_empty() && !seen.insert(key) {
-            let oraw = text.lines().nth(o.line).unwrap_or("");
+            let oraw = lines.get(o.line).copied().unwrap_or("");
             errors.push(err(
                 o.line,
                 oraw,
@@ -267,9 +270,39 @@ fn check_question(q: &Question, text: &str, errors: &mut Vec<QuizError>) {
 /// Inline Markdown (code spans, emphasis) of one line as HTML, without the
 /// paragraph around it. Raw HTML is escaped.
 pub fn inline_html(text: &str) -> String {
-    use pulldown_cmark::{Event, Parser};
+    use crate::markdown::links::refused_url;
+    use pulldown_cmark::{CowStr, Event, Parser, Tag};
+    fn inert(dest: CowStr<'_>, image: bool) -> CowStr<'_> {
+        match refused_url(&dest, image) {
+            Some(_) => CowStr::from("#"),
+            None => dest,
+        }
+    }
     let events = Parser::new_ext(text, crate::markdown::parser_options()).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        // A script URL in a quiz or glossary line goes nowhere.
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: inert(dest_url, false),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: inert(dest_url, true),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut html = String::new();

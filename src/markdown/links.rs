@@ -83,9 +83,74 @@ pub fn is_external(dest: &str) -> bool {
     }
 }
 
+/// Why a link or image destination may not reach a page, if it may not:
+/// only relative URLs, fragments, `http(s):` and `mailto:` (and `data:image/…`
+/// for images) are let through. The scheme is read as a browser reads it:
+/// tabs and newlines anywhere are dropped, leading spaces and control
+/// characters are skipped, and case does not matter (entities are already
+/// decoded by the Markdown parser).
+pub fn refused_url(dest: &str, image: bool) -> Option<String> {
+    let cleaned: String = dest
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
+    let colon = cleaned.find(':')?;
+    let scheme = &cleaned[..colon];
+    let mut chars = scheme.chars();
+    let is_scheme = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        // `a/b:c`, `:x`: a relative path, not a scheme.
+        return None;
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    let rest = cleaned[colon + 1..].trim_start().to_ascii_lowercase();
+    match scheme.as_str() {
+        "http" | "https" | "mailto" => None,
+        "data" if image && rest.starts_with("image/") => None,
+        _ => Some(format!(
+            "`{scheme}:` URLs are not allowed here; links and images may be relative, #fragments, http(s): or mailto:{}",
+            if image { " (or data:image/…)" } else { "" }
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_urls_are_refused_in_every_spelling() {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:x",
+            "\u{1}javascript:x",
+            "java\tscript:x",
+            "java\nscript:x",
+            "vbscript:msgbox",
+            "data:text/html,<script>",
+            "file:///etc/passwd",
+        ] {
+            assert!(refused_url(bad, false).is_some(), "{bad:?} let through");
+        }
+        assert!(refused_url("data:text/html,x", true).is_some());
+        for ok in [
+            "https://kubernetes.io",
+            "HTTP://x",
+            "mailto:a@b.c",
+            "#top",
+            "pods.md#x",
+            "../a/b.md",
+            "/img/x.svg",
+            "a/b:c.md",
+            "x.html?q=a:b",
+        ] {
+            assert_eq!(refused_url(ok, false), None, "{ok}");
+        }
+        assert_eq!(refused_url("data:image/png;base64,AAAA", true), None);
+    }
 
     #[test]
     fn resolves_relative_paths() {

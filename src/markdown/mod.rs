@@ -516,6 +516,17 @@ impl<'a> PageRenderer<'a> {
                 id,
             }) => {
                 let (line, col) = pos(range.start);
+                if let Some(why) = links::refused_url(&dest_url, false) {
+                    st.diags.push(
+                        Diagnostic::error("unsafe-url", &page.file, why).at(&page.text, line, col),
+                    );
+                    return Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: CowStr::from("#"),
+                        title,
+                        id,
+                    });
+                }
                 let place = BlockPlace {
                     page,
                     highlighter: self.highlighter,
@@ -547,7 +558,16 @@ impl<'a> PageRenderer<'a> {
                 id,
             }) => {
                 let (line, col) = pos(range.start);
-                let dest = self.rewrite_asset(&dest_url, page, line, col, st);
+                let dest = match links::refused_url(&dest_url, true) {
+                    Some(why) => {
+                        st.diags.push(
+                            Diagnostic::error("unsafe-url", &page.file, why)
+                                .at(&page.text, line, col),
+                        );
+                        "#".to_owned()
+                    }
+                    None => self.rewrite_asset(&dest_url, page, line, col, st),
+                };
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url: CowStr::from(dest),

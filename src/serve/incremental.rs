@@ -584,7 +584,7 @@ impl Engine {
         let to_template: Vec<usize> = course
             .pages
             .iter()
-            .filter(|p| !matches!(self.html.get(&p.source), Some(e) if e.key == tpl_keys[p.id] && e.url == p.url))
+            .filter(|p| !matches!(self.html.get(&p.source), Some(e) if e.key == tpl_keys[p.id] && e.url == crate::paths::file_of_url(&p.url)))
             .map(|p| p.id)
             .collect();
         let templated_results: Vec<(usize, PageHtml)> = to_template

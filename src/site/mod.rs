@@ -378,8 +378,9 @@ fn publish(
                 .with_max_len(PAGES_PER_TASK)
                 .map(|page| {
                     let out = templating.page_output(rendered, page)?;
-                    sink.put_parts(&out.url, &out.parts())
-                        .map_err(|e| io_error(Path::new(&out.url), e))
+                    let file = crate::paths::file_of_url(&out.url);
+                    sink.put_parts(&file, &out.parts())
+                        .map_err(|e| io_error(Path::new(&*file), e))
                 })
                 .collect();
             let mut page_errors = Vec::new();
@@ -579,7 +580,7 @@ impl<'a> Templating<'a> {
     ) -> Result<(String, Vec<u8>), Diagnostic> {
         let out = self.page_output(rendered, page)?;
         let bytes = out.parts().concat();
-        Ok((out.url, bytes))
+        Ok((crate::paths::file_of_url(&out.url).into_owned(), bytes))
     }
 
     /// One page's output. With the theme's own templates the page body is

@@ -151,19 +151,38 @@ pub fn check_destination(root: &Path, out: &Path, explicit: bool) -> Result<(), 
     Ok(())
 }
 
+/// Where `p` leads, as the kernel would resolve it once the missing part
+/// is created: the longest existing prefix canonicalised, then the rest
+/// applied by its text (`..` of a missing folder is just its parent). A
+/// missing part appended as text, `..` and all, once let
+/// `…/course/public/../../x` pass for a folder inside the course.
 fn canonical_maybe_missing(p: &Path) -> PathBuf {
-    if let Ok(c) = p.canonicalize() {
-        return c;
+    use std::path::Component;
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let parts: Vec<Component<'_>> = abs.components().collect();
+    let mut at = parts.len();
+    let mut base = PathBuf::from("/");
+    while at > 0 {
+        if let Ok(c) = parts[..at].iter().collect::<PathBuf>().canonicalize() {
+            base = c;
+            break;
+        }
+        at -= 1;
     }
-    match (p.parent(), p.file_name()) {
-        (Some(parent), Some(name)) => canonical_maybe_missing(if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        })
-        .join(name),
-        _ => p.to_path_buf(),
+    for part in &parts[at..] {
+        match part {
+            Component::ParentDir => {
+                base.pop();
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            Component::Normal(name) => base.push(name),
+        }
     }
+    base
 }
 
 /// Sets the "top of directory hierarchy" flag (`chattr +T`) on `dir`, where
@@ -334,6 +353,17 @@ impl Staging {
     }
 
     fn create_parent(&self, rel: &str) -> std::io::Result<PathBuf> {
+        // Every output path was checked where content or configuration made
+        // it; this is the last line: nothing is written outside the folder.
+        if !crate::paths::is_normal_relative(rel) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "`{}` is not a path inside the output folder; not written",
+                    rel.escape_debug()
+                ),
+            ));
+        }
         self.files
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !self.existing.is_empty() {
@@ -638,6 +668,11 @@ mod tests {
         std::fs::create_dir(root.join("mine")).unwrap();
         std::fs::write(root.join("mine/keep.txt"), "x").unwrap();
         assert!(check_destination(root, &root.join("mine"), false).is_err());
+        // A missing folder's `..` climbs for real: these lead out of the
+        // course, or into content/.
+        assert!(check_destination(root, &root.join("public/../../x"), false).is_err());
+        assert!(check_destination(root, &root.join("missing/../content"), true).is_err());
+        assert!(check_destination(root, &root.join("a/b/../../public"), false).is_ok());
     }
 
     #[test]
