@@ -55,10 +55,16 @@ pub fn parse_example_args(args: &str) -> Result<ExampleArgs, String> {
         path,
         ..Default::default()
     };
+    let mut seen = std::collections::HashSet::new();
     for w in words {
         let (k, v) = w
             .split_once('=')
             .ok_or_else(|| format!("`{w}` is not of the form key=value"))?;
+        if !seen.insert(k.to_owned()) {
+            return Err(format!(
+                "option `{k}` is given twice; give each option once"
+            ));
+        }
         match k {
             "lines" => {
                 let (a, b) = v.split_once('-').unwrap_or((v, v));

@@ -280,6 +280,26 @@ impl Config {
     }
 }
 
+/// Where a TOML error lies. An error without a span (the parser's
+/// recursion limit, hit by a key nested a hundred deep) is put at the most
+/// deeply nested line, which is where it was hit, not at the first line.
+pub(crate) fn toml_error_offset(err: &toml::de::Error, text: &str) -> usize {
+    if let Some(span) = err.span() {
+        return span.start;
+    }
+    let mut best = (0, 0);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let key = line.split('=').next().unwrap_or(line);
+        let depth = key.matches(['.', '[']).count() + line.matches('{').count();
+        if depth > best.0 {
+            best = (depth, offset + (line.len() - line.trim_start().len()));
+        }
+        offset += line.len();
+    }
+    best.1
+}
+
 /// Where `key = …` starts in a TOML text (0 when it is not found, as for a
 /// default value).
 pub(crate) fn key_offset(text: &str, key: &str) -> usize {
@@ -300,7 +320,7 @@ pub(crate) fn key_offset(text: &str, key: &str) -> usize {
 /// for unknown keys.
 pub fn toml_error(err: &toml::de::Error, text: &str, file: &Path) -> Diagnostic {
     let message = err.message().trim().to_owned();
-    let offset = err.span().map_or(0, |s| s.start);
+    let offset = toml_error_offset(err, text);
     let len = err.span().map_or(1, |s| {
         text.get(s.clone()).map_or(1, |t| t.chars().count().max(1))
     });

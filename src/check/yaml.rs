@@ -210,7 +210,11 @@ pub fn parse(text: &str) -> Stream {
     if text.len() > MAX_BYTES {
         out.error = Some(ParseError {
             rule: "yaml-limit",
-            message: format!("file is {} bytes; the limit is {MAX_BYTES}", text.len()),
+            // A source is a file or a ```yaml block of a page: say neither.
+            message: format!(
+                "this YAML is {} bytes; one YAML source (a file or a ```yaml block) may be at most {MAX_BYTES}",
+                text.len()
+            ),
             line: 1,
             col: 1,
         });

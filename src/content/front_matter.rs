@@ -87,7 +87,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let front: FrontMatter = toml::from_str(toml_text).map_err(|e| {
         let mut d = toml_error(&e, toml_text, file);
         // Re-anchor the position from the TOML snippet to the whole file.
-        let offset = e.span().map_or(0, |s| s.start);
+        let offset = crate::config::toml_error_offset(&e, toml_text);
         let at = toml_start + offset;
         let (line, col) = crate::diagnostic::line_col(text, at);
         d.rule = "front-matter".into();
@@ -159,6 +159,14 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_key_nested_too_deep_is_reported_at_its_line() {
+        let key = vec!["a"; 100].join(".");
+        let text = format!("+++\ntitle = \"x\"\n\n[extra]\n{key} = 1\n+++\n");
+        let e = split(&text, Path::new("a.md")).unwrap_err();
+        assert_eq!((e.line, e.col), (5, 1), "{e:?}");
     }
 
     #[test]

@@ -58,7 +58,10 @@ pub struct Course {
     pub home: PageId,
     /// Reading order: depth-first, a section before its children.
     pub order: Vec<PageId>,
-    /// Problems that did not stop loading (skipped special files).
+    /// Problems that did not stop loading: skipped special files, and the
+    /// front-matter errors of pages that stand in with their file name as
+    /// title (so one page's error hides no other page's, and its folder
+    /// keeps its section). Errors here still fail the build, at its end.
     pub warnings: Vec<Diagnostic>,
     by_source: FxHashMap<String, PageId>,
 }
@@ -200,6 +203,7 @@ pub fn load_cached(
     let mut diags = listing.diags.clone();
     let mut pages = Vec::with_capacity(loaded.len());
     let mut sources = Vec::with_capacity(loaded.len());
+    let mut stand_in_errors = Vec::new();
     for result in loaded {
         match result {
             Ok(l) => {
@@ -208,6 +212,7 @@ pub fn load_cached(
                 }
                 sources.push(l.source);
                 pages.extend(l.page);
+                stand_in_errors.extend(l.error);
             }
             Err(d) => diags.push(d),
         }
@@ -221,11 +226,16 @@ pub fn load_cached(
 
     match build_tree(pages, &mut diags) {
         Some(mut c) if !diags.iter().any(Diagnostic::is_error) => {
-            // Warnings (skipped special files) do not stop a build.
+            // Warnings (skipped special files) do not stop a build, and
+            // front-matter errors stop it only once every page was seen.
+            diags.extend(stand_in_errors);
             c.warnings = diags;
             Ok(c)
         }
-        _ => Err(diags),
+        _ => {
+            diags.extend(stand_in_errors);
+            Err(diags)
+        }
     }
 }
 
@@ -324,6 +334,8 @@ struct Loaded {
     source: String,
     read: Option<CachedFile>,
     page: Option<Page>,
+    /// The page's front matter could not be read: `page` stands in for it.
+    error: Option<Diagnostic>,
 }
 
 fn load_file(
@@ -342,12 +354,31 @@ fn load_file(
         .get(&source)
         .filter(|c| stamp == Some((c.len, c.modified)));
     let mut read = None;
+    let mut error = None;
     let (text, front, body_offset) = match cached {
         Some(c) => (c.text.clone(), c.front.clone(), c.body_offset),
         None => {
             let text: Arc<str> = Arc::from(read_text(path, &file)?);
-            let split = front_matter::split(&text, &file)?;
-            let (front, body_offset) = (split.front, split.body_offset);
+            let (front, body_offset) = match front_matter::split(&text, &file) {
+                Ok(split) => (split.front, split.body_offset),
+                Err(d) => {
+                    // A stand-in with no body, never cached: the error is
+                    // reported on every build until the file is fixed.
+                    error = Some(d);
+                    let title = slug_of(last_segment(&source));
+                    let front = front_matter::FrontMatter {
+                        title,
+                        search: false,
+                        ..Default::default()
+                    };
+                    return Ok(Loaded {
+                        page: Some(page_of(rel, &source, file, text.clone(), front, text.len())),
+                        source,
+                        read: None,
+                        error,
+                    });
+                }
+            };
             read = stamp.map(|(len, modified)| CachedFile {
                 len,
                 modified,
@@ -358,10 +389,28 @@ fn load_file(
             (text, front, body_offset)
         }
     };
-    let page = (!front.draft || opts.drafts).then(|| Page {
+    let page = (!front.draft || opts.drafts)
+        .then(|| page_of(rel, &source, file, text, front, body_offset));
+    Ok(Loaded {
+        source,
+        read,
+        page,
+        error,
+    })
+}
+
+fn page_of(
+    rel: &Path,
+    source: &str,
+    file: PathBuf,
+    text: Arc<str>,
+    front: front_matter::FrontMatter,
+    body_offset: usize,
+) -> Page {
+    Page {
         id: 0,
         is_section: rel.file_name().is_some_and(|n| n == SECTION_FILE),
-        source: source.clone(),
+        source: source.to_owned(),
         file,
         text,
         front,
@@ -370,8 +419,7 @@ fn load_file(
         parent: None,
         children: Vec::new(),
         depth: 0,
-    });
-    Ok(Loaded { source, read, page })
+    }
 }
 
 /// Reads a regular file as UTF-8, refusing anything larger than
@@ -520,6 +568,11 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for p in &pages {
         if let Some(&other) = seen.get(p.url.as_str()) {
+            // At the page's own `slug` line when it has one, else at its top.
+            let at = match p.front.slug {
+                Some(_) => crate::config::key_offset(&p.text, "slug"),
+                None => 0,
+            };
             diags.push(
                 Diagnostic::error(
                     "duplicate-slug",
@@ -527,9 +580,10 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
                     format!(
                         "this page and {} are both published as `{}`",
                         pages[other].file.display(),
-                        p.url
+                        crate::paths::file_of_url(&p.url)
                     ),
                 )
+                .at_offset(&p.text, at)
                 .with_note("give one of them a different `slug` in its front matter"),
             );
         } else {
@@ -656,6 +710,7 @@ mod tests {
         let mut diags = Vec::new();
         assert!(build_tree(pages, &mut diags).is_none());
         assert_eq!(diags[0].rule, "duplicate-slug");
+        assert!(diags[0].line > 0, "{:?}", diags[0]);
     }
 
     #[test]

@@ -285,10 +285,22 @@ impl<'a> PageRenderer<'a> {
                         find_end(&events, i, |e| matches!(e, Event::End(TagEnd::Paragraph)))
                     {
                         let inner = &events[i + 1..end];
+                        // A directive is read from its source, so markup in
+                        // its arguments (`<script>`, `*x*`) makes it an error
+                        // at the directive, never raw HTML in the page.
+                        let source = body.get(range.clone()).unwrap_or("").trim();
+                        let is_directive = source.starts_with("{{#")
+                            && source.ends_with("}}")
+                            && !source.contains('\n');
                         if !inner.is_empty()
-                            && inner.iter().all(|(e, _)| matches!(e, Event::Text(_)))
+                            && (is_directive
+                                || inner.iter().all(|(e, _)| matches!(e, Event::Text(_))))
                         {
-                            let joined = text_of(inner);
+                            let joined = if is_directive {
+                                source.to_owned()
+                            } else {
+                                text_of(inner)
+                            };
                             if let Some((name, args)) = parse_directive(&joined) {
                                 let (line, col) = pos(range.start);
                                 let place = BlockPlace {
