@@ -517,7 +517,7 @@ fn error_duplicate_slug() {
     assert_eq!(
         f.errors(),
         [
-            "content/02-workloads/pods.md: error[duplicate-slug]: this page and content/02-workloads/other.md are both published as `workloads/pods.html`"
+            "content/02-workloads/other.md:3:1: error[duplicate-slug]: this page and content/02-workloads/pods.md are both published as `workloads/pods.html`"
         ]
     );
 }

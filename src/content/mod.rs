@@ -568,22 +568,27 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for p in &pages {
         if let Some(&other) = seen.get(p.url.as_str()) {
-            // At the page's own `slug` line when it has one, else at its top.
-            let at = match p.front.slug {
-                Some(_) => crate::config::key_offset(&p.text, "slug"),
+            // At the `slug` line that made the clash when there is one, else
+            // at the top of the later page.
+            let (here, there) = match (&p.front.slug, &pages[other].front.slug) {
+                (None, Some(_)) => (&pages[other], p),
+                _ => (p, &pages[other]),
+            };
+            let at = match here.front.slug {
+                Some(_) => crate::config::key_offset(&here.text, "slug"),
                 None => 0,
             };
             diags.push(
                 Diagnostic::error(
                     "duplicate-slug",
-                    p.file.clone(),
+                    here.file.clone(),
                     format!(
                         "this page and {} are both published as `{}`",
-                        pages[other].file.display(),
+                        there.file.display(),
                         crate::paths::file_of_url(&p.url)
                     ),
                 )
-                .at_offset(&p.text, at)
+                .at_offset(&here.text, at)
                 .with_note("give one of them a different `slug` in its front matter"),
             );
         } else {
