@@ -70,6 +70,16 @@ impl ManifestChecks {
         }
     }
 
+    /// Whether book.toml's `[kubernetes] exclude` names this file (relative
+    /// to the course root): such a file (a Helm template, say) is shown as
+    /// code, never checked or badged as a manifest.
+    pub fn excluded(&self, rel: &str) -> bool {
+        self.checker
+            .exclude
+            .iter()
+            .any(|g| crate::check::cli::glob_match(g, rel))
+    }
+
     /// "1.29–1.37", for the badge.
     pub fn version_range(&self) -> String {
         let v = self.checker.versions();

@@ -5,7 +5,7 @@
 //! runs it: from inside the course, with relative paths.
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kourse");
@@ -51,7 +51,12 @@ impl Fixture {
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| !e.file_type().is_dir())
-            .map(|e| e.path().strip_prefix(self.top.path()).unwrap().to_path_buf())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(self.top.path())
+                    .unwrap()
+                    .to_path_buf()
+            })
             .filter(|p| !p.starts_with("a/b/course"))
             .collect()
     }
@@ -103,11 +108,16 @@ fn output_and_cache_dirs_that_leave_the_course_are_config_errors() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains(&format!("book.toml:{line}:1: error[config]: build.output-dir must be a folder inside the course")),
+        err.contains(&format!(
+            "book.toml:{line}:1: error[config]: build.output-dir must be a folder inside the course"
+        )),
         "{err}"
     );
     assert!(
-        err.contains(&format!("book.toml:{}:1: error[config]: build.cache-dir", line + 1)),
+        err.contains(&format!(
+            "book.toml:{}:1: error[config]: build.cache-dir",
+            line + 1
+        )),
         "{err}"
     );
     // The same from outside the course, with an absolute root.
@@ -176,7 +186,11 @@ fn dest_that_is_a_file_or_a_link_is_refused_and_left_alone() {
     std::fs::write(&file, "keep me\n").unwrap();
     let o = f.kourse(&["build", "--dest", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("exists and is not a folder"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("exists and is not a folder"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me\n");
     let target = f.top.path().join("real");
     std::fs::create_dir(&target).unwrap();
@@ -185,7 +199,12 @@ fn dest_that_is_a_file_or_a_link_is_refused_and_left_alone() {
     let o = f.kourse(&["build", "--dest", link.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     // No hidden leftovers beside them.
     let names: Vec<_> = std::fs::read_dir(f.top.path())
         .unwrap()
@@ -213,7 +232,10 @@ fn init_never_follows_a_dangling_link() {
     let o = Command::new(BIN).arg("init").arg(&dir2).output().unwrap();
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("is a symbolic link"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_dir(top.path().join("other")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(top.path().join("other")).unwrap().count(),
+        0
+    );
 }
 
 #[test]
@@ -230,15 +252,25 @@ fn script_urls_are_errors_and_file_names_are_inert_in_urls() {
     let o = f.kourse(&["build"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    for (line, scheme) in [(4, "javascript"), (6, "javascript"), (8, "data"), (10, "javascript")] {
+    for (line, scheme) in [
+        (4, "javascript"),
+        (6, "javascript"),
+        (8, "data"),
+        (10, "javascript"),
+    ] {
         assert!(
-            err.contains(&format!("content/links.md:{line}:1: error[unsafe-url]: `{scheme}:` URLs are not allowed")),
+            err.contains(&format!(
+                "content/links.md:{line}:1: error[unsafe-url]: `{scheme}:` URLs are not allowed"
+            )),
             "line {line}: {err}"
         );
     }
     std::fs::remove_file(f.course().join("content/links.md")).unwrap();
     // A page file named like a script URL: its links are relative and inert.
-    f.write("content/javascript:alert(1).md", page("Named", "", "text\n"));
+    f.write(
+        "content/javascript:alert(1).md",
+        page("Named", "", "text\n"),
+    );
     let o = f.kourse(&["build", "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let public = f.course().join("public");
@@ -255,7 +287,11 @@ fn script_urls_are_errors_and_file_names_are_inert_in_urls() {
     let toml = std::fs::read_to_string(f.course().join("book.toml")).unwrap();
     f.write(
         "book.toml",
-        toml.replacen("[book]\n", "[book]\nrepository = \"javascript:alert(1)\"\n", 1),
+        toml.replacen(
+            "[book]\n",
+            "[book]\nrepository = \"javascript:alert(1)\"\n",
+            1,
+        ),
     );
     let o = f.kourse(&["build"]);
     assert_eq!(o.status.code(), Some(1));
@@ -275,10 +311,16 @@ fn a_manifest_cannot_forge_a_line_or_drive_the_terminal() {
     let o = f.kourse(&["check", "examples/forge.yaml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(!err.contains('\u{1b}'), "raw ESC reached the terminal: {err:?}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "raw ESC reached the terminal: {err:?}"
+    );
     assert!(!err.contains('\u{7}'), "{err:?}");
     for line in err.lines() {
-        assert!(!line.starts_with("::"), "a forged workflow command: {line:?}");
+        assert!(
+            !line.starts_with("::"),
+            "a forged workflow command: {line:?}"
+        );
     }
     assert!(
         err.contains("examples/forge.yaml:5:3: error[unknown-field]: unknown field `a\\n::error file=x.yaml::forged\\x1b]0;owned\\x07\\x1b[2J`"),
@@ -287,7 +329,11 @@ fn a_manifest_cannot_forge_a_line_or_drive_the_terminal() {
     // The GitHub format escapes it as a workflow command's data.
     let o = f.kourse(&["check", "--format", "github", "examples/forge.yaml"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(out.lines().filter(|l| l.starts_with("::")).count(), 1, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::")).count(),
+        1,
+        "{out}"
+    );
 }
 
 #[test]
@@ -295,7 +341,11 @@ fn json_keeps_a_name_that_is_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
     let f = Fixture::new();
     let name = std::ffi::OsStr::from_bytes(b"bad-\xff.yaml");
-    std::fs::write(f.course().join("examples").join(name), "apiVersion: v1\nkind: Pod\n").unwrap();
+    std::fs::write(
+        f.course().join("examples").join(name),
+        "apiVersion: v1\nkind: Pod\n",
+    )
+    .unwrap();
     let o = Command::new(BIN)
         .current_dir(f.course().join("examples"))
         .args(["check", "--format", "json"])
@@ -304,7 +354,8 @@ fn json_keeps_a_name_that_is_not_utf8() {
         .unwrap();
     let out = String::from_utf8(o.stdout).unwrap();
     let first = out.lines().next().unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    let v: serde_json::Value =
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {out:?}"));
     assert_eq!(v["file"], "bad-\u{fffd}.yaml");
     assert_eq!(v["rule"], "missing-field", "{v}");
 }
@@ -357,7 +408,13 @@ fn the_node_limit_names_what_it_counted() {
     f.write("examples/many.yaml", many);
     let o = f.kourse(&["check", "examples/many.yaml"]);
     let err = stderr(&o);
-    assert!(err.contains("error[yaml-limit]: more than 1000000 nodes"), "{err}");
-    assert!(err.contains("in one source; split it into smaller files"), "{err}");
+    assert!(
+        err.contains("error[yaml-limit]: more than 1000000 nodes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("in one source; split it into smaller files"),
+        "{err}"
+    );
     assert!(!err.contains("alias"), "{err}");
 }

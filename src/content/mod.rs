@@ -290,17 +290,23 @@ fn walk(root: &Path, content: &Path) -> Listing {
                     .path()
                     .map(|p| shown(root, p))
                     .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
-                let message = match e.loop_ancestor() {
-                    Some(a) => format!(
-                        "symbolic link loop: it leads back to {}, which contains it",
-                        shown(root, a).display()
+                let is_link = e
+                    .path()
+                    .and_then(|p| std::fs::symlink_metadata(p).ok())
+                    .is_some_and(|m| m.file_type().is_symlink());
+                let cause = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                let (rule, message) = match e.loop_ancestor() {
+                    Some(a) => (
+                        "symlink",
+                        format!(
+                            "symbolic link loop: it leads back to {}, which contains it",
+                            shown(root, a).display()
+                        ),
                     ),
-                    None => format!("cannot read: {e}"),
-                };
-                let rule = if e.loop_ancestor().is_some() {
-                    "symlink"
-                } else {
-                    "io"
+                    None if is_link => ("symlink", format!("broken symbolic link: {cause}")),
+                    None => ("io", format!("cannot read: {cause}")),
                 };
                 diags.push(Diagnostic::error(rule, path, message));
                 continue;

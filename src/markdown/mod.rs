@@ -528,23 +528,14 @@ impl<'a> PageRenderer<'a> {
                 id,
             }) => {
                 let (line, col) = pos(range.start);
-                if let Some(why) = links::refused_url(&dest_url, false) {
-                    st.diags.push(
-                        Diagnostic::error("unsafe-url", &page.file, why).at(&page.text, line, col),
-                    );
-                    return Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: CowStr::from("#"),
-                        title,
-                        id,
-                    });
-                }
                 let place = BlockPlace {
                     page,
                     highlighter: self.highlighter,
                     line,
                     col,
                 };
+                // The course's own link forms (`glossary:Term`) first; any
+                // other scheme must be one a link may have.
                 let (dest, title) = match self.blocks.link(place, &dest_url) {
                     Some(Ok((url, t))) => match t {
                         Some(t) if title.is_empty() => (url, CowStr::from(t)),
@@ -552,9 +543,18 @@ impl<'a> PageRenderer<'a> {
                     },
                     Some(Err(d)) => {
                         st.diags.push(d);
-                        (dest_url.to_string(), title)
+                        ("#".to_owned(), title)
                     }
-                    None => (self.rewrite_link(&dest_url, page, line, col, st), title),
+                    None => match links::refused_url(&dest_url, false) {
+                        Some(why) => {
+                            st.diags.push(
+                                Diagnostic::error("unsafe-url", &page.file, why)
+                                    .at(&page.text, line, col),
+                            );
+                            ("#".to_owned(), title)
+                        }
+                        None => (self.rewrite_link(&dest_url, page, line, col, st), title),
+                    },
                 };
                 Event::Start(Tag::Link {
                     link_type,
