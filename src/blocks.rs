@@ -360,6 +360,63 @@ impl CourseBlocks {
         Ok((canonical, format!("{EXAMPLES_DIR}/{inside}")))
     }
 
+    /// Checks a file a page links to by a path relative to its own folder
+    /// (`img/x.png`) and publishes it at the same place beside the page's
+    /// output. It must lie at or below the page's folder in content/ (a
+    /// path with `..` would land elsewhere once folders lose their `NN-`
+    /// prefixes), be a regular file and not hidden.
+    fn publish_beside(&self, page: &crate::content::Page, path: &str) -> Result<(), String> {
+        let rel = crate::paths::output_relative(path).map_err(|why| {
+            format!("{why}; a file a page links to must lie beside it or below (or use a site path such as /img/x.png for static/)")
+        })?;
+        if crate::paths::is_hidden(&rel) {
+            return Err(format!(
+                "`{path}` is a hidden file (a name starting with `.`); hidden files are never published"
+            ));
+        }
+        let source_dir = crate::markdown::links::dir_of(&page.source);
+        let content = self.root_canonical.join(crate::content::CONTENT_DIR);
+        let shown = if source_dir.is_empty() {
+            format!("content/{rel}")
+        } else {
+            format!("content/{source_dir}/{rel}")
+        };
+        let missing = || format!("`{path}` is not a file beside this page (looked for {shown})");
+        let found = content
+            .join(source_dir)
+            .join(&rel)
+            .canonicalize()
+            .map_err(|_| missing())?;
+        if crate::paths::inside(&content, &found).is_none() {
+            return Err(format!(
+                "`{path}` leads outside content/ through a symbolic link"
+            ));
+        }
+        let meta = std::fs::metadata(&found).map_err(|_| missing())?;
+        if !meta.is_file() {
+            return Err(missing());
+        }
+        if meta.len() > crate::content::MAX_FILE_BYTES {
+            return Err(format!(
+                "`{path}` is {} bytes; a file published from content/ may be at most {}",
+                meta.len(),
+                crate::content::MAX_FILE_BYTES
+            ));
+        }
+        let bytes = std::fs::read(&found).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let page_dir = crate::paths::file_of_url(crate::markdown::links::dir_of(&page.url));
+        let out = if page_dir.is_empty() {
+            rel
+        } else {
+            format!("{page_dir}/{rel}")
+        };
+        self.published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(out, bytes);
+        Ok(())
+    }
+
     fn example(&self, place: BlockPlace<'_>, args: &str) -> BlockOutput {
         let page = place.page;
         let err = |msg: String| BlockOutput {
@@ -569,9 +626,14 @@ impl BlockHandler for CourseBlocks {
         self.learn.link(place, dest)
     }
 
+    fn page_asset(&self, page: &crate::content::Page, path: &str) -> Option<Result<(), String>> {
+        Some(self.publish_beside(page, path))
+    }
+
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
         match name {
             "example" => Some(self.example(place, args)),
+            "include" => Some(crate::include::render(&self.root_canonical, place, args)),
             crate::learn::GLOSSARY_DIRECTIVE => Some(self.learn.glossary_directive(place, args)),
             _ => None,
         }

@@ -21,6 +21,56 @@ pub struct Cli {
     pub command: Command,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hoisted(args: &[&str]) -> Vec<String> {
+        hoist_root(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_root_before_the_subcommand_goes_behind_it() {
+        assert_eq!(
+            hoisted(&["k", "-C", "x", "build"]),
+            ["k", "build", "-C", "x"]
+        );
+        assert_eq!(
+            hoisted(&["k", "-q", "--root=x", "check", "a.yaml"]),
+            ["k", "-q", "check", "--root=x", "a.yaml"]
+        );
+        assert_eq!(
+            hoisted(&["k", "-Cx", "serve", "--port", "0"]),
+            ["k", "serve", "-Cx", "--port", "0"]
+        );
+        assert_eq!(
+            hoisted(&["k", "build", "-C", "x"]),
+            ["k", "build", "-C", "x"]
+        );
+        assert_eq!(hoisted(&["k", "-C"]), ["k", "-C"]);
+    }
+
+    #[test]
+    fn build_and_serve_take_the_folder_as_an_argument() {
+        let cli = Cli::parse_from(["k", "build", "course", "--deny", "warnings"]);
+        let Command::Build(b) = cli.command else {
+            panic!()
+        };
+        assert_eq!(b.dir.as_deref(), Some(std::path::Path::new("course")));
+        assert_eq!(b.deny, ["warnings"]);
+        assert!(Cli::try_parse_from(["k", "build", "a", "-C", "b"]).is_err());
+        assert!(Cli::try_parse_from(["k", "build", "--deny", "errors"]).is_err());
+        let cli = Cli::parse_from(["k", "check", "--deny-warnings"]);
+        let Command::Check(c) = cli.command else {
+            panic!()
+        };
+        assert!(c.deny_warnings);
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the site into the output folder (default: public/).
@@ -38,6 +88,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
+    /// The course folder (holds book.toml); the same as `-C DIR`.
+    #[arg(value_name = "DIR", conflicts_with = "root")]
+    pub dir: Option<PathBuf>,
     /// The course folder (holds book.toml).
     #[arg(long, short = 'C', default_value = ".")]
     pub root: PathBuf,
@@ -50,10 +103,16 @@ pub struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// `--deny warnings`, as `kourse check` also spells it.
+    #[arg(long, value_name = "warnings", value_parser = ["warnings"])]
+    pub deny: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// The course folder (holds book.toml); the same as `-C DIR`.
+    #[arg(value_name = "DIR", conflicts_with = "root")]
+    pub dir: Option<PathBuf>,
     /// The course folder (holds book.toml).
     #[arg(long, short = 'C', default_value = ".")]
     pub root: PathBuf,
@@ -85,7 +144,7 @@ pub fn run() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(hoist_root(std::env::args_os().collect()));
     let code = match cli.command {
         Command::Build(args) => build(&args, cli.quiet),
         Command::Serve(args) => serve(&args, cli.quiet),
@@ -93,6 +152,39 @@ pub fn run() -> ExitCode {
         Command::Init { dir } => init(&dir, cli.quiet),
     };
     ExitCode::from(code)
+}
+
+/// `kourse -C DIR build` (as with git, make and cargo) means `kourse build
+/// -C DIR`: a `-C DIR`, `-CDIR`, `--root DIR` or `--root=DIR` given before
+/// the subcommand is moved behind it.
+fn hoist_root(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut i = 1;
+    let mut hoisted = Vec::new();
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "-C" || a == "--root" {
+            if i + 1 >= args.len() {
+                break;
+            }
+            hoisted.extend(args.drain(i..i + 2));
+        } else if a.starts_with("--root=") || (a.starts_with("-C") && a.len() > 2) {
+            hoisted.push(args.remove(i));
+        } else if a.starts_with('-') {
+            i += 1;
+        } else {
+            // The subcommand: what was hoisted goes right behind it.
+            let at = i + 1;
+            args.splice(at..at, hoisted);
+            return args;
+        }
+    }
+    args.extend(hoisted);
+    args
+}
+
+/// The course folder a command names: its positional DIR, else `-C`.
+fn course_dir(dir: &Option<PathBuf>, root: &std::path::Path) -> PathBuf {
+    dir.clone().unwrap_or_else(|| root.to_path_buf())
 }
 
 fn report(diags: &[Diagnostic]) {
@@ -111,10 +203,10 @@ fn summary(counts: Counts) -> String {
 
 fn build(args: &BuildArgs, quiet: bool) -> u8 {
     let opts = crate::site::BuildOptions {
-        root: args.root.clone(),
+        root: course_dir(&args.dir, &args.root),
         dest: args.dest.clone(),
         drafts: args.drafts,
-        deny_warnings: args.deny_warnings,
+        deny_warnings: args.deny_warnings || !args.deny.is_empty(),
         inject: None,
     };
     match crate::site::build(&opts) {
@@ -165,7 +257,10 @@ fn init(dir: &std::path::Path, quiet: bool) -> u8 {
                 for f in files {
                     eprintln!("created {}", dir.join(f).display());
                 }
-                eprintln!("next: kourse build -C {}", dir.display());
+                eprintln!(
+                    "next: kourse serve {0}   (a live preview), or kourse build {0}",
+                    dir.display()
+                );
             }
             0
         }
@@ -183,8 +278,9 @@ fn serve(args: &ServeArgs, quiet: bool) -> u8 {
             args.bind
         );
     }
+    let root = course_dir(&args.dir, &args.root);
     let opts = crate::serve::ServeOptions {
-        root: args.root.clone(),
+        root: root.clone(),
         bind: args.bind,
         port: args.port,
         drafts: args.drafts,
@@ -195,7 +291,7 @@ fn serve(args: &ServeArgs, quiet: bool) -> u8 {
     match crate::serve::start(opts) {
         Ok(server) => {
             let url = server.url();
-            eprintln!("serving {} at {url} (Ctrl-C to stop)", args.root.display());
+            eprintln!("serving {} at {url} (Ctrl-C to stop)", root.display());
             if args.open {
                 crate::serve::open_browser(&url);
             }

@@ -16,6 +16,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod diagram;
 pub mod highlight;
+pub mod include;
 pub mod init;
 pub mod learn;
 pub mod manifests;

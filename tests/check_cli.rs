@@ -12,6 +12,7 @@ fn args(root: &std::path::Path, paths: &[&str]) -> CheckArgs {
         paths: paths.iter().map(|p| root.join(p)).collect(),
         format: Format::Json,
         deny: Vec::new(),
+        deny_warnings: false,
         root: root.to_path_buf(),
     }
 }

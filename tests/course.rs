@@ -138,7 +138,8 @@ fn bundled_examples_are_many_checked_and_some_wrong_on_purpose() {
     let args = kourse::check::CheckArgs {
         paths: Vec::new(),
         format: kourse::diagnostic::Format::Json,
-        deny: vec!["warnings".into()],
+        deny: Vec::new(),
+        deny_warnings: true,
         root: repo(),
     };
     assert_eq!(kourse::check::run_cli(&args), 0);

@@ -13,7 +13,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// `--deny warnings` makes warnings fail the run.
+    /// Treat warnings as errors (as `kourse build --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// `--deny warnings`: the older spelling of `--deny-warnings`.
     #[arg(long, value_name = "warnings")]
     pub deny: Vec<String>,
     /// Course root (where book.toml is).
@@ -53,7 +56,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let deny_warnings = deny_cfg || !args.deny.is_empty();
+    let deny_warnings = deny_cfg || !args.deny.is_empty() || args.deny_warnings;
     let checker = match Checker::new(&opts) {
         Ok(c) => c,
         Err(mut diags) => {

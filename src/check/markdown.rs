@@ -30,6 +30,8 @@ pub struct FenceAttrs {
     pub not_manifest: bool,
     pub expect_error: Option<String>,
     pub title: Option<String>,
+    /// Lines to highlight, as Zola writes them: `hl_lines="2 4-5"`.
+    pub hl_lines: Option<String>,
 }
 
 /// Splits a fence info string into its language and attributes.
@@ -63,6 +65,7 @@ pub fn parse_fence_info(info: &str) -> (String, FenceAttrs) {
         match w.split_once('=') {
             Some(("expect-error", v)) => attrs.expect_error = Some(v.to_string()),
             Some(("title", v)) => attrs.title = Some(v.to_string()),
+            Some(("hl_lines", v)) => attrs.hl_lines = Some(v.to_string()),
             _ if w == "not-manifest" => attrs.not_manifest = true,
             _ => {}
         }

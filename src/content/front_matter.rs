@@ -28,6 +28,10 @@ pub struct FrontMatter {
     /// Reading time as the author states it; computed when absent.
     #[serde(default)]
     pub time: Option<String>,
+    /// Old paths of this page (`old/page.html`, `old/section/`): each gets a
+    /// redirect page, as Zola's and Hugo's `aliases` do.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// `false` keeps the page out of the search index.
     #[serde(default = "yes")]
     pub search: bool,
@@ -98,6 +102,16 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
         return Err(
             Diagnostic::error("front-matter", file, "`title` must not be empty").at(text, 2, 1),
         );
+    }
+    for alias in &front.aliases {
+        let trimmed = alias.strip_prefix('/').unwrap_or(alias);
+        if let Err(why) = crate::paths::output_relative(trimmed) {
+            let at = toml_start + crate::config::key_offset(toml_text, "aliases");
+            return Err(
+                Diagnostic::error("front-matter", file, format!("`aliases`: {why}"))
+                    .at_offset(text, at),
+            );
+        }
     }
     if let Some(slug) = &front.slug {
         if let Err(why) = crate::paths::slug(slug) {

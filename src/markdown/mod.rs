@@ -111,6 +111,13 @@ pub trait BlockHandler: Sync {
     ) -> Option<Result<(String, Option<String>), Diagnostic>> {
         None
     }
+    /// Publishes a file that lies beside the page (`img/x.png` relative to
+    /// its source folder, already percent-decoded) at the same place beside
+    /// the page's output, or says why it cannot. `None`: not handled (the
+    /// link is left as it is, unchecked).
+    fn page_asset(&self, _page: &Page, _path: &str) -> Option<Result<(), String>> {
+        None
+    }
 }
 
 /// A handler that handles nothing: plain highlighting, no directives.
@@ -383,13 +390,30 @@ impl<'a> PageRenderer<'a> {
                         Some(o) => st.absorb(o, &mut out),
                         None => {
                             st.section().code.push_str(&code);
-                            out.push(Event::Html(CowStr::from(code_figure(
+                            let (_, attrs) = crate::check::markdown::parse_fence_info(&info);
+                            let marked = match attrs.hl_lines.as_deref().map(line_ranges) {
+                                Some(Ok(r)) => r,
+                                Some(Err(why)) => {
+                                    st.diags.push(
+                                        Diagnostic::error("code-block", &page.file, why)
+                                            .at(text, fence_line, fence_col),
+                                    );
+                                    Vec::new()
+                                }
+                                None => Vec::new(),
+                            };
+                            let lang = lang.trim_end_matches(',');
+                            let mut html = code_figure(
                                 self.highlighter,
-                                &lang,
+                                lang,
                                 &code,
-                                None,
+                                attrs.title.as_deref(),
                                 "",
-                            ))));
+                            );
+                            if !marked.is_empty() {
+                                html = mark_lines(&html, &marked);
+                            }
+                            out.push(Event::Html(CowStr::from(html)));
                         }
                     }
                     i = end + 1;
@@ -407,7 +431,18 @@ impl<'a> PageRenderer<'a> {
                         if let Some((marker, title, next, reopen)) =
                             exercise_marker(&events, i, body)
                         {
-                            if marker == "EXERCISE" {
+                            if let Some(kind) = titled_alert(marker) {
+                                let (class, label) = alert_kind(kind);
+                                let title = if title.is_empty() {
+                                    label.to_owned()
+                                } else {
+                                    escape_html(&title)
+                                };
+                                out.push(Event::Html(CowStr::from(format!(
+                                    "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-title\">{title}</p>\n"
+                                ))));
+                                quote_closers.push("</div>\n");
+                            } else if marker == "EXERCISE" {
                                 let title = if title.is_empty() {
                                     String::new()
                                 } else {
@@ -686,6 +721,14 @@ impl<'a> PageRenderer<'a> {
             }
             return format!("{}{abs}{suffix}", links::root_of(&page.url));
         }
+        if !path.is_empty() {
+            let file = crate::paths::file_of_url(path);
+            if let Some(Err(why)) = self.blocks.page_asset(page, &file) {
+                st.diags.push(
+                    Diagnostic::error("missing-asset", &page.file, why).at(&page.text, line, col),
+                );
+            }
+        }
         dest.to_owned()
     }
 }
@@ -893,6 +936,96 @@ fn alert_kind(k: BlockQuoteKind) -> (&'static str, &'static str) {
 /// Returns the marker, the title on the marker's line, the index of the
 /// event to continue from (past the title), and whether the paragraph goes
 /// on after the title line (so it must be reopened).
+/// `"2 4-5"` (or `2,4-5`) as inclusive 1-based ranges.
+pub fn line_ranges(spec: &str) -> Result<Vec<(usize, usize)>, String> {
+    spec.split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let (a, b) = w.split_once('-').unwrap_or((w, w));
+            match (a.parse::<usize>(), b.parse::<usize>()) {
+                (Ok(a), Ok(b)) if a > 0 && a <= b => Ok((a, b)),
+                _ => Err(format!(
+                    "hl_lines: `{w}` is not a line or a range of lines such as 4-5"
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Wraps the given lines of a code figure's `<code>` in `<mark
+/// class="hl-line">`. Highlighting spans that run over a line end are
+/// closed before it and opened again after it, so the marks nest.
+pub fn mark_lines(figure: &str, ranges: &[(usize, usize)]) -> String {
+    let Some(start) = figure
+        .find("<code")
+        .and_then(|i| figure[i..].find('>').map(|j| i + j + 1))
+    else {
+        return figure.to_owned();
+    };
+    let Some(end) = figure.rfind("</code>") else {
+        return figure.to_owned();
+    };
+    let code = &figure[start..end];
+    let mut out = String::with_capacity(figure.len() + 64);
+    out.push_str(&figure[..start]);
+    let mut open: Vec<&str> = Vec::new();
+    let lines: Vec<&str> = code.split_inclusive('\n').collect();
+    for (n, line) in lines.iter().enumerate() {
+        let marked = ranges.iter().any(|&(a, b)| (a..=b).contains(&(n + 1)));
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (*line, ""),
+        };
+        if marked {
+            for _ in &open {
+                out.push_str("</span>");
+            }
+            out.push_str("<mark class=\"hl-line\">");
+            for tag in &open {
+                out.push_str(tag);
+            }
+        }
+        // Track the spans this line opens and closes.
+        let mut rest = body;
+        while let Some(i) = rest.find('<') {
+            let tail = &rest[i..];
+            let close = tail.find('>').map_or(tail.len(), |j| j + 1);
+            let tag = &tail[..close];
+            if tag.starts_with("</span") {
+                open.pop();
+            } else if tag.starts_with("<span") {
+                open.push(tag);
+            }
+            rest = &tail[close..];
+        }
+        out.push_str(body);
+        if marked {
+            for _ in &open {
+                out.push_str("</span>");
+            }
+            out.push_str("</mark>");
+            for tag in &open {
+                out.push_str(tag);
+            }
+        }
+        out.push_str(newline);
+    }
+    out.push_str(&figure[end..]);
+    out
+}
+
+/// The alert a quote's `[!NOTE] Title` first line names, if any.
+fn titled_alert(marker: &str) -> Option<BlockQuoteKind> {
+    Some(match marker {
+        "NOTE" => BlockQuoteKind::Note,
+        "TIP" => BlockQuoteKind::Tip,
+        "IMPORTANT" => BlockQuoteKind::Important,
+        "WARNING" => BlockQuoteKind::Warning,
+        "CAUTION" => BlockQuoteKind::Caution,
+        _ => return None,
+    })
+}
+
 fn exercise_marker(
     events: &[(Event<'_>, Range<usize>)],
     quote: usize,
@@ -902,18 +1035,31 @@ fn exercise_marker(
         return None;
     };
     let src = body.get(r.start..r.end)?;
-    let marker = if src.starts_with("[!EXERCISE]") {
-        "EXERCISE"
-    } else if src.starts_with("[!SOLUTION]") {
-        "SOLUTION"
-    } else {
-        return None;
-    };
+    // Exercises and solutions, and alerts with a title of their own
+    // (`> [!NOTE] Custom title`), which the parser leaves as quotes.
+    let marker = [
+        "EXERCISE",
+        "SOLUTION",
+        "NOTE",
+        "TIP",
+        "IMPORTANT",
+        "WARNING",
+        "CAUTION",
+    ]
+    .into_iter()
+    .find(|m| {
+        src.strip_prefix("[!")
+            .and_then(|rest| rest.strip_prefix(m))
+            .is_some_and(|rest| rest.starts_with(']'))
+    })?;
     let mut title = String::new();
     let mut j = quote + 2;
     while let Some((e, _)) = events.get(j) {
         match e {
-            Event::Text(t) | Event::Code(t) => title.push_str(t),
+            // Markup in a title is shown as written (and escaped).
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) => {
+                title.push_str(t)
+            }
             Event::SoftBreak | Event::HardBreak => {
                 // The body continues in the same paragraph.
                 let title = title
@@ -939,6 +1085,21 @@ fn exercise_marker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marked_lines_keep_spans_nested() {
+        let fig = "<figure><pre><code class=\"x\"><span class=\"a\">one\ntwo</span>\nthree\n</code></pre></figure>";
+        let out = mark_lines(fig, &[(2, 3)]);
+        assert_eq!(
+            out,
+            "<figure><pre><code class=\"x\"><span class=\"a\">one\n</span><mark class=\"hl-line\"><span class=\"a\">two</span></mark>\n<mark class=\"hl-line\">three</mark>\n</code></pre></figure>"
+        );
+        assert_eq!(line_ranges("2 4-5").unwrap(), [(2, 2), (4, 5)]);
+        assert_eq!(line_ranges("1,3").unwrap(), [(1, 1), (3, 3)]);
+        assert!(
+            line_ranges("0").is_err() && line_ranges("5-2").is_err() && line_ranges("x").is_err()
+        );
+    }
 
     #[test]
     fn slugify_like_github() {

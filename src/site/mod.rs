@@ -5,6 +5,7 @@
 //! steps into memory, as `serve` does, so a served site and a built one are
 //! identical.
 
+pub mod aliases;
 pub mod nav;
 pub mod output;
 
@@ -799,7 +800,11 @@ impl<'a> Templating<'a> {
             }
         }
         for (path, bytes) in &theme.assets {
-            if let Some(existing) = course.pages.iter().find(|p| &p.url == path) {
+            if let Some(existing) = course
+                .pages
+                .iter()
+                .find(|p| crate::paths::file_of_url(&p.url) == path.as_str())
+            {
                 diags.push(Diagnostic::error(
                     "duplicate-slug",
                     existing.file.clone(),
@@ -817,6 +822,7 @@ impl<'a> Templating<'a> {
             format!("{}/nav.js", crate::theme::ASSET_DIR),
             nav::nav_script(course).into_bytes(),
         );
+        aliases::write(course, files, diags);
     }
 }
 
