@@ -24,6 +24,28 @@ pub struct Config {
     pub kubernetes: KubernetesConfig,
     #[serde(default)]
     pub search: SearchConfig,
+    /// mdBook's `[output.html]`, for the keys kourse shares with it.
+    #[serde(default)]
+    pub output: OutputConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    #[serde(default)]
+    pub html: HtmlConfig,
+}
+
+/// Extra stylesheets and scripts for every page, without overriding the
+/// theme: files of the course (relative to its root), published at the
+/// same path and linked after the theme's own.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    #[serde(default, rename = "additional-css")]
+    pub additional_css: Vec<String>,
+    #[serde(default, rename = "additional-js")]
+    pub additional_js: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -238,6 +260,26 @@ impl Config {
                     key,
                     format!("build.{key} must be a folder inside the course: {why}"),
                 ));
+            }
+        }
+        for (key, files) in [
+            ("additional-css", &self.output.html.additional_css),
+            ("additional-js", &self.output.html.additional_js),
+        ] {
+            for f in files {
+                let why = match crate::paths::output_relative(f) {
+                    Ok(rel) if crate::paths::is_hidden(&rel) => {
+                        Some(format!("`{f}` is hidden; hidden files are never published"))
+                    }
+                    Ok(_) => None,
+                    Err(why) => Some(why),
+                };
+                if let Some(why) = why {
+                    diags.push(at_key(
+                        key,
+                        format!("output.html.{key} names files of the course: {why}"),
+                    ));
+                }
             }
         }
         for (key, url) in [

@@ -285,3 +285,44 @@ fn the_course_folder_is_an_argument_and_c_goes_anywhere() {
     let o = kourse(top.path(), &["build", "c", "-C", "c"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn additional_css_and_js_without_overriding_the_theme() {
+    let dir = course();
+    let root = dir.path();
+    let toml = std::fs::read_to_string(root.join("book.toml")).unwrap();
+    write(
+        root,
+        "book.toml",
+        format!(
+            "{toml}\n[output.html]\nadditional-css = [\"theme/extra.css\"]\nadditional-js = [\"theme/extra.js\"]\n"
+        ),
+    );
+    write(root, "theme/extra.css", "body { outline: 0 }\n");
+    write(root, "theme/extra.js", "window.extra = 1;\n");
+    let o = kourse(root, &["build", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = html(root.join("public/first-steps/first-pod.html"));
+    let links: Vec<_> = doc
+        .select(&Selector::parse("link[rel=stylesheet]").unwrap())
+        .filter_map(|e| e.attr("href"))
+        .collect();
+    assert_eq!(links.last(), Some(&"../theme/extra.css"), "{links:?}");
+    let scripts: Vec<_> = doc
+        .select(&Selector::parse("script[src]").unwrap())
+        .filter_map(|e| e.attr("src"))
+        .collect();
+    assert!(scripts.contains(&"../theme/extra.js"), "{scripts:?}");
+    assert!(root.join("public/theme/extra.css").is_file());
+    assert!(root.join("public/theme/extra.js").is_file());
+    std::fs::remove_file(root.join("theme/extra.js")).unwrap();
+    let o = kourse(root, &["build", "-q"]);
+    let line = toml.lines().count() + 4;
+    assert!(
+        stderr(&o).contains(&format!(
+            "book.toml:{line}:1: error[config]: output.html.additional-js: no file `theme/extra.js`"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -145,6 +145,10 @@ struct SiteContext<'a> {
     authors: String,
     repository: Option<&'a str>,
     search: bool,
+    /// `[output.html] additional-css` and `additional-js`: paths from the
+    /// site root, linked on every page after the theme's own.
+    additional_css: &'a [String],
+    additional_js: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -550,6 +554,8 @@ impl<'a> Templating<'a> {
             authors: config.book.authors.join(", "),
             repository: config.book.repository.as_deref(),
             search: config.search.enable,
+            additional_css: &config.output.html.additional_css,
+            additional_js: &config.output.html.additional_js,
         };
         let (pages_js, learn) = crate::learn::progress_script(course, &config.book.title);
         Templating {
@@ -822,6 +828,7 @@ impl<'a> Templating<'a> {
             format!("{}/nav.js", crate::theme::ASSET_DIR),
             nav::nav_script(course).into_bytes(),
         );
+        additional_files(&self.root, config, files, diags);
         aliases::write(course, files, diags);
     }
 }
@@ -829,6 +836,50 @@ impl<'a> Templating<'a> {
 /// `examples/index.html`: every example file by kind, with the pages that
 /// explain it and a download link. Every example is published, used or not.
 #[allow(clippy::too_many_arguments)]
+/// Publishes `[output.html] additional-css` and `additional-js` at their
+/// own paths; a missing one is an error at its book.toml line.
+fn additional_files(
+    root: &Path,
+    config: &Config,
+    files: &mut BTreeMap<String, Vec<u8>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let html = &config.output.html;
+    for (key, list) in [
+        ("additional-css", &html.additional_css),
+        ("additional-js", &html.additional_js),
+    ] {
+        for f in list {
+            let Ok(rel) = crate::paths::output_relative(f) else {
+                continue;
+            };
+            let found = root
+                .join(&rel)
+                .canonicalize()
+                .ok()
+                .filter(|p| p.starts_with(root) && p.is_file());
+            match found.map(|p| crate::content::read_text(&p, Path::new(&rel))) {
+                Some(Ok(text)) => {
+                    files.insert(rel, text.into_bytes());
+                }
+                Some(Err(d)) => diags.push(d),
+                None => {
+                    let text = std::fs::read_to_string(root.join(crate::config::CONFIG_FILE))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(
+                            "config",
+                            crate::config::CONFIG_FILE,
+                            format!("output.html.{key}: no file `{f}` in the course"),
+                        )
+                        .at_offset(&text, crate::config::key_offset(&text, key)),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn examples_index(
     root: &Path,
     exclude: &[String],
