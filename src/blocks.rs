@@ -38,6 +38,8 @@ pub struct ExampleArgs {
     pub doc: Option<usize>,
     pub expect_error: Option<String>,
     pub title: Option<String>,
+    /// `apply`: the learner applies the file here (the walk applies it).
+    pub apply: bool,
 }
 
 /// Parses directive arguments; errors name the offending argument.
@@ -56,6 +58,10 @@ pub fn parse_example_args(args: &str) -> Result<ExampleArgs, String> {
         ..Default::default()
     };
     for w in words {
+        if w == "apply" {
+            out.apply = true;
+            continue;
+        }
         let (k, v) = w
             .split_once('=')
             .ok_or_else(|| format!("`{w}` is not of the form key=value"))?;

@@ -24,6 +24,38 @@ pub struct Config {
     pub kubernetes: KubernetesConfig,
     #[serde(default)]
     pub search: SearchConfig,
+    #[serde(default)]
+    pub lab: LabConfig,
+}
+
+/// `[lab]`: the cluster the learner follows the course on (see the walk,
+/// `check::walk`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LabConfig {
+    /// `kind` (default), `minikube`, `k3s`, `k3d` or `none`.
+    #[serde(default = "default_cluster")]
+    pub cluster: String,
+    /// Walk the course in reading order on a model of the lab.
+    #[serde(default = "yes")]
+    pub walk: bool,
+    /// A kind cluster configuration (relative to the course root) whose nodes the lab has.
+    #[serde(default, rename = "kind-config")]
+    pub kind_config: Option<PathBuf>,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            cluster: default_cluster(),
+            walk: true,
+            kind_config: None,
+        }
+    }
+}
+
+fn default_cluster() -> String {
+    "kind".to_owned()
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
