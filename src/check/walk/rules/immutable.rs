@@ -284,18 +284,7 @@ fn default_class(state: &State) -> Option<String> {
     state
         .objs
         .values()
-        .find(|o| {
-            o.kind == "StorageClass"
-                && o.node
-                    .path(&[
-                        "metadata",
-                        "annotations",
-                        "storageclass.kubernetes.io/is-default-class",
-                    ])
-                    .and_then(Node::scalar_text)
-                    .as_deref()
-                    == Some("true")
-        })
+        .find(|o| o.kind == "StorageClass" && super::needs::is_default_class(o))
         .map(|o| o.name.clone())
 }
 
