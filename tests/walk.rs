@@ -92,8 +92,12 @@ fn a_namespace_must_exist_and_match_the_command() {
 fn a_custom_resource_needs_its_crd_first() {
     assert_eq!(
         findings("crd"),
-        ["walk-crd-missing content/a.md:5:3"],
-        "applied after the CRD (line 7) it passes"
+        [
+            "walk-crd-missing content/a.md:5:3",
+            // Applied after the CRD (line 7) it passes; a resource its
+            // schema rejects (a wrong type, an unknown field) does not.
+            "walk-cr-invalid content/a.md:8:3",
+        ]
     );
 }
 

@@ -293,6 +293,15 @@ impl Walker<'_> {
         };
         let builtin = self.serves(api, kind);
         let group = super::state::group_of(api);
+        if !builtin
+            && mode != Mode::Delete
+            && let Some(crd) = state.crd(group, kind)
+        {
+            let crd = crd.clone();
+            if !rules::crd::valid(&crd, n, &d.source, out) {
+                return;
+            }
+        }
         if !builtin && state.crd(group, kind).is_none() {
             if !state.opaque && mode != Mode::Delete {
                 out.push(

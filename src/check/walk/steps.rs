@@ -638,3 +638,7 @@ fn find(text: &str, base: usize) -> Vec<Found> {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "steps_tests.rs"]
+mod tests;

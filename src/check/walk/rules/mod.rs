@@ -1,6 +1,7 @@
 //! What a real cluster refuses or never runs: update rules, admission
 //! (Pod Security, quotas), and what a Pod needs to start and be scheduled.
 
+pub mod crd;
 pub mod immutable;
 pub mod needs;
 pub mod psa;
