@@ -38,6 +38,8 @@ pub struct ExampleArgs {
     pub doc: Option<usize>,
     pub expect_error: Option<String>,
     pub title: Option<String>,
+    /// `apply`: the learner applies the file here (the walk applies it).
+    pub apply: bool,
 }
 
 /// Parses directive arguments; errors name the offending argument.
@@ -57,6 +59,10 @@ pub fn parse_example_args(args: &str) -> Result<ExampleArgs, String> {
     };
     let mut seen = std::collections::HashSet::new();
     for w in words {
+        if w == "apply" {
+            out.apply = true;
+            continue;
+        }
         let (k, v) = w
             .split_once('=')
             .ok_or_else(|| format!("`{w}` is not of the form key=value"))?;

@@ -27,6 +27,8 @@ pub struct Config {
     /// mdBook's `[output.html]`, for the keys kourse shares with it.
     #[serde(default)]
     pub output: OutputConfig,
+    #[serde(default)]
+    pub lab: LabConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -46,6 +48,36 @@ pub struct HtmlConfig {
     pub additional_css: Vec<String>,
     #[serde(default, rename = "additional-js")]
     pub additional_js: Vec<String>,
+}
+
+/// `[lab]`: the cluster the learner follows the course on (see the walk,
+/// `check::walk`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LabConfig {
+    /// `kind` (default), `minikube`, `k3s`, `k3d` or `none`.
+    #[serde(default = "default_cluster")]
+    pub cluster: String,
+    /// Walk the course in reading order on a model of the lab.
+    #[serde(default = "yes")]
+    pub walk: bool,
+    /// A kind cluster configuration (relative to the course root) whose nodes the lab has.
+    #[serde(default, rename = "kind-config")]
+    pub kind_config: Option<PathBuf>,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            cluster: default_cluster(),
+            walk: true,
+            kind_config: None,
+        }
+    }
+}
+
+fn default_cluster() -> String {
+    "kind".to_owned()
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

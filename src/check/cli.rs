@@ -22,6 +22,9 @@ pub struct CheckArgs {
     /// Course root (where book.toml is).
     #[arg(long, short = 'C', default_value = ".")]
     pub root: PathBuf,
+    /// Print each step of the walk and the state after each page (to stderr).
+    #[arg(long)]
+    pub walk_trace: bool,
 }
 
 /// One set of sources checked together.
@@ -93,6 +96,9 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
                 }
             }
         }
+    }
+    if args.paths.is_empty() {
+        diags.extend(super::walk::from_cli(&args.root, &checker, args.walk_trace));
     }
     diagnostic::sort(&mut diags);
     diags.extend(io_errors.iter().cloned());

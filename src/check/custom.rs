@@ -228,8 +228,7 @@ fn add_crds(
                 ));
                 continue;
             };
-            let mut json = to_json(schema);
-            close(&mut json, true);
+            let json = closed_schema(schema);
             let name = format!("{}#{group}/{version}/{crd_kind}", path.display());
             gvks.push((
                 format!("{group}/{version}"),
@@ -246,6 +245,46 @@ fn add_crds(
             "no served version of a CustomResourceDefinition in this file",
         ));
     }
+}
+
+/// A CRD version's `openAPIV3Schema` as the JSON schema it enforces.
+fn closed_schema(schema: &Node) -> Json {
+    let mut json = to_json(schema);
+    close(&mut json, true);
+    json
+}
+
+/// The served versions of one CustomResourceDefinition object, compiled
+/// (the walk validates custom resources against the CRD applied before them).
+pub fn compile_crd(crd: &Node) -> Schemas {
+    let group = crd
+        .path(&["spec", "group"])
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    let kind = crd
+        .path(&["spec", "names", "kind"])
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    let mut defs: Vec<(String, Json)> = Vec::new();
+    for v in crd.path(&["spec", "versions"]).map_or(&[][..], Node::seq) {
+        if v.get("served").and_then(Node::as_bool) == Some(false) {
+            continue;
+        }
+        if let (Some(version), Some(schema)) = (
+            v.get("name").and_then(Node::as_str),
+            v.path(&["schema", "openAPIV3Schema"]),
+        ) {
+            defs.push((format!("{group}/{version}"), closed_schema(schema)));
+        }
+    }
+    let refs: Vec<(&str, &Json)> = defs.iter().map(|(n, j)| (n.as_str(), j)).collect();
+    let mut s = Schemas::compile(&refs);
+    for (api, _) in &defs {
+        if let Some(&id) = s.by_name.get(api) {
+            s.by_gvk.insert((api.clone(), kind.to_owned()), id);
+        }
+    }
+    s
 }
 
 fn to_json(n: &Node) -> Json {

@@ -23,6 +23,7 @@ pub mod lints;
 pub mod markdown;
 pub mod rules;
 pub mod validate;
+pub mod walk;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -231,6 +232,18 @@ impl Checker {
             rules: opts.rules.clone(),
             exclude: opts.exclude.clone(),
         })
+    }
+
+    /// Whether the bundled schemas of a target version serve `api` `kind`
+    /// (a built-in kind, not a custom resource).
+    pub fn serves(&self, api: &str, kind: &str) -> bool {
+        let key = (api.to_string(), kind.to_string());
+        self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
+    }
+
+    /// A rule's severity after book.toml's overrides; `None` when off.
+    pub fn rule_level(&self, rule: &str) -> Option<Severity> {
+        self.level(rule)
     }
 
     /// The resolved target versions, oldest first.

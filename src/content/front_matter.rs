@@ -35,6 +35,14 @@ pub struct FrontMatter {
     /// `false` keeps the page out of the search index.
     #[serde(default = "yes")]
     pub search: bool,
+    /// The walk: `"fresh"` starts this page from a fresh lab, `"skip"`
+    /// leaves its commands out.
+    #[serde(default)]
+    pub walk: Option<String>,
+    /// The walk starts this page from the state at the end of that page
+    /// (a path relative to this page).
+    #[serde(default, rename = "walk-from")]
+    pub walk_from: Option<String>,
     /// Free-form values for templates.
     #[serde(default)]
     pub extra: toml::Table,

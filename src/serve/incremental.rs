@@ -558,6 +558,11 @@ impl Engine {
         }
         diags.extend(handler.learn().diagnostics());
         let prereqs = site::resolve_prerequisites(&course, &mut diags);
+        diags.extend(crate::check::walk::for_build(
+            &self.opts.root,
+            &config,
+            &course,
+        ));
         clock.lap("markdown");
         let templating = Templating::new(&self.opts, &config, &course, &theme, &tera, prereqs);
         let tpl_global = {

@@ -331,6 +331,7 @@ fn publish(
     check_anchors(course, rendered, &mut diags);
     diags.extend(handler.learn().diagnostics());
     let prereqs = resolve_prerequisites(course, &mut diags);
+    diags.extend(crate::check::walk::for_build(&opts.root, config, course));
     // Once the build is known to fail, pages are still rendered (for their
     // template errors) but not written.
     let sink: &dyn Sink = if diags.iter().any(Diagnostic::is_error) {

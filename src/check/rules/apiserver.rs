@@ -146,29 +146,43 @@ pub fn selector_matches(selector: &Node, labels: Option<&Node>) -> bool {
         }
     }
     for e in me.map(Node::seq).unwrap_or(&[]) {
-        let Some(key) = e.get("key").and_then(Node::as_str) else {
+        if e.get("key").and_then(Node::as_str).is_none() {
             continue;
-        };
-        let values: Vec<String> = e
-            .get("values")
-            .map(Node::seq)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(Node::scalar_text)
-            .collect();
-        let have = get(key);
-        let ok = match e.get("operator").and_then(Node::as_str) {
-            Some("In") => have.is_some_and(|h| values.contains(&h)),
-            Some("NotIn") => have.is_none_or(|h| !values.contains(&h)),
-            Some("Exists") => have.is_some(),
-            Some("DoesNotExist") => have.is_none(),
-            _ => true,
-        };
-        if !ok {
+        }
+        if !expression_matches(e, &get).unwrap_or(true) {
             return false;
         }
     }
     true
+}
+
+/// A selector requirement (`key`, `operator`, `values`) against labels
+/// `get` looks up; `Gt`/`Lt` compare integers (node selectors). `None` for
+/// an operator it does not know.
+pub fn expression_matches(e: &Node, get: &dyn Fn(&str) -> Option<String>) -> Option<bool> {
+    let key = e.get("key").and_then(Node::as_str).unwrap_or("");
+    let values: Vec<String> = e
+        .get("values")
+        .map(Node::seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Node::scalar_text)
+        .collect();
+    let have = get(key);
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (h, v) = (
+        have.as_deref().and_then(num),
+        values.first().and_then(|v| num(v)),
+    );
+    Some(match e.get("operator").and_then(Node::as_str)? {
+        "In" => have.is_some_and(|h| values.contains(&h)),
+        "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+        "Exists" => have.is_some(),
+        "DoesNotExist" => have.is_none(),
+        "Gt" => matches!((h, v), (Some(h), Some(v)) if h > v),
+        "Lt" => matches!((h, v), (Some(h), Some(v)) if h < v),
+        _ => return None,
+    })
 }
 
 fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {

@@ -194,7 +194,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
 };
 
 pub fn default_severity(rule: &str) -> Option<Severity> {
-    RULES.iter().find(|r| r.0 == rule).map(|r| r.1)
+    RULES
+        .iter()
+        .chain(super::walk::RULES)
+        .find(|r| r.0 == rule)
+        .map(|r| r.1)
 }
 
 /// Collects the findings of one object's rules.

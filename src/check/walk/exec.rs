@@ -1,0 +1,644 @@
+//! Runs one step against the model, as the apiserver would: creates,
+//! updates or deletes by identity, refusing what a real cluster refuses.
+//! Mirrors kubectl's apply/create/replace/delete (kubernetes/kubernetes
+//! staging/src/k8s.io/kubectl/pkg/cmd/{apply,create,replace,delete}) and the
+//! registry's create/update (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go:
+//! AlreadyExists on create, NotFound on update and delete).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::rules;
+use super::state::{Key, Obj, Origin, SourceRef, State, key, labels_of};
+use super::steps::{Action, Input, Mode, Step};
+use super::{Issue, Walker};
+use crate::check::yaml::{self, Node, Value};
+
+/// One object read from a manifest.
+struct Doc {
+    node: Node,
+    manifest: Option<String>,
+    source: Option<Arc<SourceRef>>,
+}
+
+impl Walker<'_> {
+    /// Runs a step; returns what the learner would see go wrong.
+    pub(super) fn run(&mut self, state: &mut State, step: &Step, step_idx: usize) -> Vec<Issue> {
+        let mut out = Vec::new();
+        let at = self.at(step);
+        let origin = |manifest: Option<String>| Origin {
+            step: at.clone(),
+            manifest,
+        };
+        match &step.action {
+            Action::Files {
+                mode,
+                inputs,
+                namespace,
+                recursive,
+            } => {
+                let mut docs = Vec::new();
+                for input in inputs {
+                    self.read_input(input, *recursive, state, &mut docs, &mut out);
+                }
+                for d in docs {
+                    let o = origin(d.manifest.clone());
+                    self.object(state, *mode, d, namespace.as_deref(), o, step_idx, &mut out);
+                }
+            }
+            Action::CreateNamed {
+                kind,
+                name,
+                namespace,
+                keys,
+                secret_type,
+            } => {
+                let text = named_object(kind, name, namespace.as_deref(), keys, secret_type);
+                let Some(text) = text else { return out };
+                let doc = Doc {
+                    node: super::state::synthetic(&text),
+                    manifest: None,
+                    source: None,
+                };
+                let stub = !matches!(
+                    kind.as_str(),
+                    "Namespace" | "ConfigMap" | "Secret" | "ServiceAccount"
+                );
+                let o = origin(None);
+                let before = state.objs.len();
+                self.object(state, Mode::Create, doc, None, o, step_idx, &mut out);
+                if stub && state.objs.len() > before {
+                    // Only its identity is known.
+                    let k = key(
+                        api_of(kind).unwrap_or("v1"),
+                        kind,
+                        if state.namespaced(api_of(kind).unwrap_or("v1"), kind) {
+                            Some(namespace.as_deref().unwrap_or("default"))
+                        } else {
+                            None
+                        },
+                        name,
+                    );
+                    if let Some(obj) = state.objs.get_mut(&k) {
+                        Arc::make_mut(obj).stub = true;
+                    }
+                }
+            }
+            Action::DeleteNamed {
+                kind,
+                names,
+                namespace,
+            } => {
+                for name in names {
+                    let ns = namespace.as_deref().unwrap_or("default");
+                    match state.lookup(kind, Some(ns), name) {
+                        Some(k) => state.delete(&k),
+                        None => out.push(not_found(kind, name, ns)),
+                    }
+                }
+            }
+            Action::Label {
+                annotate,
+                kind,
+                names,
+                all,
+                namespace,
+                changes,
+                overwrite,
+            } => self.label(
+                state, *annotate, kind, names, *all, namespace, changes, *overwrite, &mut out,
+            ),
+            Action::Scale {
+                kind,
+                name,
+                namespace,
+                ..
+            } => {
+                let ns = namespace.as_deref().unwrap_or("default");
+                if state.lookup(kind, Some(ns), name).is_none() {
+                    out.push(not_found(kind, name, ns));
+                }
+            }
+            Action::SetImage {
+                kind,
+                name,
+                namespace,
+                images,
+            } => {
+                let ns = namespace.as_deref().unwrap_or("default");
+                match state.lookup(kind, Some(ns), name) {
+                    None => out.push(not_found(kind, name, ns)),
+                    Some(k) => {
+                        let obj = &state.objs[&k];
+                        if !obj.stub
+                            && let Some(spec) = crate::check::rules::pod_spec(&obj.kind, &obj.node)
+                        {
+                            let names: Vec<&str> = crate::check::rules::containers(spec)
+                                .filter_map(|c| c.get("name").and_then(Node::as_str))
+                                .collect();
+                            for (c, _) in images {
+                                if c != "*" && !names.contains(&c.as_str()) {
+                                    out.push(Issue::new(
+                                        "walk-no-container",
+                                        format!(
+                                            "{} has no container named `{c}`: kubectl says `unable to find container named \"{c}\"`",
+                                            obj.show()
+                                        ),
+                                    ).note(format!("its containers: {}", names.join(", "))).note(format!("made at {}", obj.origin.describe())));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Action::Opaque(what) => {
+                state.opaque = true;
+                self.trace_line(format!("  (not walked: `{what}`)"));
+            }
+        }
+        out
+    }
+
+    fn read_input(
+        &mut self,
+        input: &Input,
+        recursive: bool,
+        state: &mut State,
+        docs: &mut Vec<Doc>,
+        out: &mut Vec<Issue>,
+    ) {
+        match input {
+            Input::Remote(url) => {
+                state.opaque = true;
+                out.push(Issue::new(
+                    "walk-not-walked",
+                    format!("`{url}` is remote: the walk does not fetch it, so what it creates is not modelled"),
+                ));
+            }
+            Input::Stdin(text) => {
+                let src = Arc::new(SourceRef {
+                    path: PathBuf::from("-"),
+                    text: text.clone(),
+                    line_offset: 0,
+                });
+                push_docs(text, None, src, docs);
+            }
+            Input::Path(p) => {
+                let full = self.root.join(p);
+                if full.is_dir() {
+                    let mut files = Vec::new();
+                    let walker = walkdir::WalkDir::new(&full)
+                        .sort_by_file_name()
+                        .max_depth(if recursive { usize::MAX } else { 1 });
+                    for e in walker.into_iter().filter_map(Result::ok) {
+                        let f = e.path();
+                        let ext = f.extension().and_then(|x| x.to_str());
+                        if e.file_type().is_file()
+                            && matches!(ext, Some("yaml" | "yml" | "json"))
+                            && !crate::check::cli::is_tool_config(f)
+                        {
+                            files.push(f.to_path_buf());
+                        }
+                    }
+                    for f in files {
+                        self.read_file(&f, docs, out);
+                    }
+                } else if full.is_file() {
+                    self.read_file(&full, docs, out);
+                } else {
+                    out.push(Issue::new(
+                        "walk-file-missing",
+                        format!("the path \"{p}\" does not exist (paths are relative to the course root)"),
+                    ));
+                }
+            }
+            Input::Kustomize(dir) => match self.kustomize(dir) {
+                Ok(text) => {
+                    let src = Arc::new(SourceRef {
+                        path: PathBuf::from(format!("{dir} (kustomize)")),
+                        text: text.clone(),
+                        line_offset: 0,
+                    });
+                    push_docs(&text, Some(&format!("kubectl kustomize {dir}")), src, docs);
+                }
+                Err(msg) => out.push(Issue::new("walk-not-walked", msg)),
+            },
+        }
+    }
+
+    fn read_file(&mut self, path: &Path, docs: &mut Vec<Doc>, out: &mut Vec<Issue>) {
+        let shown = crate::diagnostic::display_path(path, self.root);
+        let text = match self.files.get(path) {
+            Some(t) => t.clone(),
+            None => match crate::content::read_text(path, &shown) {
+                Ok(t) => {
+                    let t: Arc<str> = Arc::from(t);
+                    self.files.insert(path.to_path_buf(), t.clone());
+                    t
+                }
+                Err(d) => {
+                    out.push(Issue::new("walk-file-missing", d.message));
+                    return;
+                }
+            },
+        };
+        let src = Arc::new(SourceRef {
+            path: shown.clone(),
+            text: text.to_string(),
+            line_offset: 0,
+        });
+        push_docs(&text, Some(&shown.display().to_string()), src, docs);
+    }
+
+    fn kustomize(&self, dir: &str) -> Result<String, String> {
+        let Some(kubectl) = &self.kubectl else {
+            return Err(format!(
+                "the kustomization `{dir}` was not walked: kubectl is not on PATH to render it"
+            ));
+        };
+        let out = std::process::Command::new(kubectl)
+            .arg("kustomize")
+            .arg(self.root.join(dir))
+            .output()
+            .map_err(|e| format!("the kustomization `{dir}` was not walked: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "the kustomization `{dir}` was not walked: `kubectl kustomize` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn object(
+        &mut self,
+        state: &mut State,
+        mode: Mode,
+        d: Doc,
+        flag_ns: Option<&str>,
+        origin: Origin,
+        step_idx: usize,
+        out: &mut Vec<Issue>,
+    ) {
+        let n = &d.node;
+        let (Some(api), Some(kind)) = (
+            n.get("apiVersion").and_then(Node::as_str),
+            n.get("kind").and_then(Node::as_str),
+        ) else {
+            return;
+        };
+        let Some(name) = n.path(&["metadata", "name"]).and_then(Node::as_str) else {
+            return;
+        };
+        let builtin = self.serves(api, kind);
+        let group = super::state::group_of(api);
+        if !builtin
+            && mode != Mode::Delete
+            && let Some(crd) = state.crd(group, kind)
+        {
+            let crd = crd.clone();
+            if !rules::crd::valid(&crd, n, &d.source, out) {
+                return;
+            }
+        }
+        if !builtin && state.crd(group, kind).is_none() {
+            if !state.opaque && mode != Mode::Delete {
+                out.push(
+                    Issue::new(
+                        "walk-crd-missing",
+                        format!(
+                            "no CustomResourceDefinition serves {kind} in {api} at this step: kubectl says `no matches for kind \"{kind}\" in version \"{api}\"`"
+                        ),
+                    )
+                    .note("apply the CRD in an earlier step (the apiserver needs a moment to serve it)")
+                    .manifest(&d.manifest),
+                );
+            }
+            return;
+        }
+        let meta_ns = n.path(&["metadata", "namespace"]).and_then(Node::as_str);
+        let namespace = if state.namespaced(api, kind) {
+            if let (Some(m), Some(f)) = (meta_ns, flag_ns)
+                && m != f
+            {
+                out.push(
+                    Issue::new(
+                        "walk-namespace-mismatch",
+                        format!("{kind} {name} says namespace `{m}` but the command says `-n {f}`: kubectl refuses it (`the namespace from the provided object \"{m}\" does not match the namespace \"{f}\"`)"),
+                    )
+                    .manifest(&d.manifest),
+                );
+                return;
+            }
+            Some(meta_ns.or(flag_ns).unwrap_or("default").to_owned())
+        } else {
+            None
+        };
+        let k = key(api, kind, namespace.as_deref(), name);
+        let existing = state.objs.get(&k).cloned();
+        if mode == Mode::Delete {
+            match existing {
+                Some(_) => state.delete(&k),
+                None => out.push(
+                    not_found(kind, name, namespace.as_deref().unwrap_or("")).manifest(&d.manifest),
+                ),
+            }
+            return;
+        }
+        if let Some(ns) = &namespace
+            && state.namespace(ns).is_none()
+        {
+            out.push(
+                Issue::new(
+                    "walk-namespace-missing",
+                    format!(
+                        "{kind} {name} goes in namespace `{ns}`, which does not exist at this step: the apiserver says `namespaces \"{ns}\" not found`"
+                    ),
+                )
+                .note(format!("create it in an earlier step (`kubectl create namespace {ns}` or a Namespace manifest)"))
+                .manifest(&d.manifest),
+            );
+            return;
+        }
+        let mut labels = labels_of(n);
+        match (&existing, mode) {
+            (Some(old), Mode::Create) => {
+                out.push(
+                    Issue::new(
+                        "walk-already-exists",
+                        format!(
+                            "{} already exists: `kubectl create` fails with AlreadyExists",
+                            old.show()
+                        ),
+                    )
+                    .note(format!("made at {}", old.origin.describe()))
+                    .note("use `kubectl apply` to update it, or delete it first")
+                    .manifest(&d.manifest),
+                );
+                return;
+            }
+            (None, Mode::Replace) => {
+                out.push(
+                    not_found(kind, name, namespace.as_deref().unwrap_or("")).manifest(&d.manifest),
+                );
+                return;
+            }
+            (Some(old), _) => {
+                if !old.stub {
+                    let found = rules::immutable::check(old, n, state);
+                    if !found.is_empty() {
+                        out.extend(found.into_iter().map(|i| {
+                            i.note(format!("made at {}", old.origin.describe()))
+                                .manifest(&d.manifest)
+                        }));
+                        return;
+                    }
+                }
+                // Labels set by `kubectl label` survive an apply; those the
+                // last manifest set and this one drops go.
+                if mode == Mode::Apply {
+                    let before = labels_of(&old.node);
+                    for (lk, lv) in &old.labels {
+                        if !before.contains_key(lk) {
+                            labels.entry(lk.clone()).or_insert_with(|| lv.clone());
+                        }
+                    }
+                }
+            }
+            (None, _) => {}
+        }
+        let obj = Obj {
+            api: api.to_owned(),
+            kind: kind.to_owned(),
+            namespace,
+            name: name.to_owned(),
+            node: Arc::new(d.node),
+            labels,
+            origin,
+            stub: false,
+            page: self.page_idx,
+            step: step_idx,
+            source: d.source,
+        };
+        let admitted = rules::admit(&obj, state, out);
+        if admitted {
+            state.objs.insert(k, Arc::new(obj));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn label(
+        &mut self,
+        state: &mut State,
+        annotate: bool,
+        kind: &str,
+        names: &[String],
+        all: bool,
+        namespace: &Option<String>,
+        changes: &[(String, Option<String>)],
+        overwrite: bool,
+        out: &mut Vec<Issue>,
+    ) {
+        let what = if annotate { "annotation" } else { "label" };
+        let check_overwrite = |have: &std::collections::BTreeMap<String, String>,
+                               target: &str,
+                               out: &mut Vec<Issue>|
+         -> bool {
+            for (k, v) in changes {
+                if let (Some(v), Some(old)) = (v, have.get(k))
+                    && v != old
+                    && !overwrite
+                {
+                    out.push(Issue::new(
+                        "walk-label-exists",
+                        format!("{target} already has {what} `{k}={old}`: kubectl refuses to change it without --overwrite"),
+                    ));
+                    return false;
+                }
+            }
+            true
+        };
+        if kind == "Node" {
+            let targets: Vec<usize> = if all {
+                (0..state.nodes.len()).collect()
+            } else {
+                let mut t = Vec::new();
+                for name in names {
+                    match state.nodes.iter().position(|n| &n.name == name) {
+                        Some(i) => t.push(i),
+                        None if state.host_named && !state.nodes.is_empty() => t.push(0),
+                        None if state.host_named => {}
+                        None => out.push(
+                            Issue::new(
+                                "walk-not-found",
+                                format!("the lab has no node `{name}`: kubectl says `nodes \"{name}\" not found`"),
+                            )
+                            .note(format!(
+                                "the lab's nodes: {}",
+                                state.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
+                            )),
+                        ),
+                    }
+                }
+                t
+            };
+            if annotate {
+                return;
+            }
+            for i in targets {
+                let node = &mut state.nodes[i];
+                if !check_overwrite(&node.labels, &format!("node {}", node.name), out) {
+                    continue;
+                }
+                apply_changes(&mut node.labels, changes);
+            }
+            return;
+        }
+        let ns = namespace.as_deref().unwrap_or("default");
+        let keys: Vec<Key> = if all {
+            state
+                .objs
+                .iter()
+                .filter(|(_, o)| {
+                    o.kind == kind && (o.namespace.is_none() || o.namespace.as_deref() == Some(ns))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        } else {
+            let mut v = Vec::new();
+            for name in names {
+                match state.lookup(kind, Some(ns), name) {
+                    Some(k) => v.push(k),
+                    None => out.push(not_found(kind, name, ns)),
+                }
+            }
+            v
+        };
+        if annotate {
+            return;
+        }
+        for k in keys {
+            let Some(obj) = state.objs.get_mut(&k) else {
+                continue;
+            };
+            if !check_overwrite(&obj.labels, &obj.show(), out) {
+                continue;
+            }
+            apply_changes(&mut Arc::make_mut(obj).labels, changes);
+        }
+    }
+}
+
+fn apply_changes(
+    labels: &mut std::collections::BTreeMap<String, String>,
+    changes: &[(String, Option<String>)],
+) {
+    for (k, v) in changes {
+        match v {
+            Some(v) => {
+                labels.insert(k.clone(), v.clone());
+            }
+            None => {
+                labels.remove(k);
+            }
+        }
+    }
+}
+
+fn not_found(kind: &str, name: &str, ns: &str) -> Issue {
+    let place = if ns.is_empty() {
+        String::new()
+    } else {
+        format!(" in namespace `{ns}`")
+    };
+    Issue::new(
+        "walk-not-found",
+        format!("there is no {kind} `{name}`{place} at this step: the apiserver answers NotFound"),
+    )
+}
+
+/// The documents of a manifest text, List items expanded.
+fn push_docs(text: &str, shown: Option<&str>, src: Arc<SourceRef>, docs: &mut Vec<Doc>) {
+    let stream = yaml::parse(yaml::strip_bom(text));
+    for d in stream.docs {
+        let Some(root) = d.root else { continue };
+        let line = d.first_line;
+        let is_list = root
+            .get("kind")
+            .and_then(Node::as_str)
+            .is_some_and(|k| k.ends_with("List"))
+            && root.get("items").is_some();
+        let items: Vec<Node> = if is_list {
+            match root.value {
+                Value::Map(entries) => entries
+                    .into_iter()
+                    .find(|(k, _)| k.as_str() == Some("items"))
+                    .map(|(_, v)| match v.value {
+                        Value::Seq(items) => items,
+                        _ => Vec::new(),
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        } else {
+            vec![root]
+        };
+        for node in items {
+            let l = if node.pos.line > 0 {
+                node.pos.line
+            } else {
+                line
+            };
+            docs.push(Doc {
+                manifest: shown.map(|s| format!("{s}:{l}")),
+                node,
+                source: Some(src.clone()),
+            });
+        }
+    }
+}
+
+/// The apiVersion of kinds kubectl creates from the command line.
+fn api_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Namespace" | "ConfigMap" | "Secret" | "ServiceAccount" | "Service" | "Pod"
+        | "ResourceQuota" => "v1",
+        "Deployment" => "apps/v1",
+        "Job" | "CronJob" => "batch/v1",
+        "Ingress" => "networking.k8s.io/v1",
+        "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding" => {
+            "rbac.authorization.k8s.io/v1"
+        }
+        "PriorityClass" => "scheduling.k8s.io/v1",
+        "PodDisruptionBudget" => "policy/v1",
+        _ => return None,
+    })
+}
+
+/// YAML for an object `kubectl create KIND NAME` (or `run`) makes.
+fn named_object(
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    keys: &[String],
+    secret_type: &Option<String>,
+) -> Option<String> {
+    let api = api_of(kind)?;
+    let mut t = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name:?}\n");
+    if let Some(ns) = namespace
+        && kind != "Namespace"
+    {
+        t.push_str(&format!("  namespace: {ns:?}\n"));
+    }
+    if let Some(st) = secret_type {
+        t.push_str(&format!("type: {st:?}\n"));
+    }
+    if matches!(kind, "ConfigMap" | "Secret") && !keys.is_empty() {
+        t.push_str("data:\n");
+        for k in keys {
+            t.push_str(&format!("  {k:?}: \"\"\n"));
+        }
+    }
+    Some(t)
+}
