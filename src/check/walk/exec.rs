@@ -88,11 +88,15 @@ impl Walker<'_> {
                 kind,
                 names,
                 namespace,
+                ignore_missing,
             } => {
                 for name in names {
                     let ns = namespace.as_deref().unwrap_or("default");
                     match state.lookup(kind, Some(ns), name) {
                         Some(k) => state.delete(&k),
+                        None if *ignore_missing => {}
+                        // A Namespace, Node or StorageClass is in no namespace.
+                        None if !state.namespaced("", kind) => out.push(not_found(kind, name, "")),
                         None => out.push(not_found(kind, name, ns)),
                     }
                 }
@@ -294,7 +298,7 @@ impl Walker<'_> {
         let builtin = self.serves(api, kind);
         let group = super::state::group_of(api);
         if !builtin
-            && mode != Mode::Delete
+            && !mode.deletes()
             && let Some(crd) = state.crd(group, kind)
         {
             let crd = crd.clone();
@@ -303,7 +307,7 @@ impl Walker<'_> {
             }
         }
         if !builtin && state.crd(group, kind).is_none() {
-            if !state.opaque && mode != Mode::Delete {
+            if !state.opaque && !mode.deletes() {
                 out.push(
                     Issue::new(
                         "walk-crd-missing",
@@ -337,9 +341,10 @@ impl Walker<'_> {
         };
         let k = key(api, kind, namespace.as_deref(), name);
         let existing = state.objs.get(&k).cloned();
-        if mode == Mode::Delete {
+        if mode.deletes() {
             match existing {
                 Some(_) => state.delete(&k),
+                None if mode == Mode::DeleteIfPresent => {}
                 None => out.push(
                     not_found(kind, name, namespace.as_deref().unwrap_or("")).manifest(&d.manifest),
                 ),

@@ -30,6 +30,15 @@ pub enum Mode {
     Create,
     Replace,
     Delete,
+    /// `delete --ignore-not-found`: what is missing is no error.
+    DeleteIfPresent,
+}
+
+impl Mode {
+    /// Whether the objects read are deleted rather than written.
+    pub fn deletes(self) -> bool {
+        matches!(self, Mode::Delete | Mode::DeleteIfPresent)
+    }
 }
 
 /// Where objects come from.
@@ -71,6 +80,8 @@ pub enum Action {
         kind: String,
         names: Vec<String>,
         namespace: Option<String>,
+        /// `--ignore-not-found`: a missing object is no warning.
+        ignore_missing: bool,
     },
     /// `label|annotate KIND NAME… key=value key-`.
     Label {
@@ -401,7 +412,13 @@ pub fn action(cmd: &Command) -> Option<Action> {
             secret_type: None,
         }),
         "delete" => {
-            if let Some(f) = files(Mode::Delete, &a) {
+            let ignore_missing = a.has(&["--ignore-not-found"]);
+            let mode = if ignore_missing {
+                Mode::DeleteIfPresent
+            } else {
+                Mode::Delete
+            };
+            if let Some(f) = files(mode, &a) {
                 return Some(f);
             }
             if a.get(&["-l", "--selector"]).is_some() || a.has(&["--all"]) {
@@ -415,6 +432,7 @@ pub fn action(cmd: &Command) -> Option<Action> {
                 kind,
                 names,
                 namespace,
+                ignore_missing,
             })
         }
         "label" | "annotate" => {

@@ -133,6 +133,7 @@ fn table() {
                         kind: "Deployment".into(),
                         names: vec!["web".into(), "web".into()],
                         namespace: Some("shop".into()),
+                        ignore_missing: false,
                     },
                     None,
                 ),
