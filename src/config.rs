@@ -294,6 +294,14 @@ impl Config {
                 ));
             }
         }
+        if let Some(kind) = &self.lab.kind_config {
+            if let Err(why) = crate::paths::output_relative(kind.to_str().unwrap_or_default()) {
+                diags.push(at_key(
+                    "kind-config",
+                    format!("lab.kind-config names a file of the course: {why}"),
+                ));
+            }
+        }
         for (key, files) in [
             ("additional-css", &self.output.html.additional_css),
             ("additional-js", &self.output.html.additional_js),
