@@ -394,9 +394,10 @@ const H: i32 = 46;
 const GAP_X: i32 = 70;
 const GAP_Y: i32 = 22;
 
-/// Whether a graph is worth drawing: more than one object, or a reference.
+/// Whether a graph is worth drawing: some object references another (a
+/// picture of boxes with no line between them says nothing).
 pub fn worth_drawing(g: &Graph) -> bool {
-    g.objects.len() > 1 || !g.edges.is_empty()
+    !g.edges.is_empty()
 }
 
 /// The diagram as a `<figure>` with an inline SVG and the edges as text.
@@ -446,9 +447,35 @@ pub fn render(g: &Graph, caption: &str) -> String {
         escape_html(caption)
     );
     svg.push_str("<defs><marker id=\"kd-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"currentColor\"/></marker></defs>");
+    // Parallel edges (same two boxes) are drawn once, their labels joined;
+    // a label that would overlap one already placed moves down a line.
+    let mut drawn: Vec<(usize, usize, bool, Vec<&str>)> = Vec::new();
     for (e, &to) in g.edges.iter().zip(&edge_to) {
-        let (fx, fy) = pos[e.from];
-        let (tx, ty) = pos[to];
+        let dangling = e.to.is_none();
+        match drawn
+            .iter_mut()
+            .find(|(f, t, d, _)| *f == e.from && *t == to && *d == dangling)
+        {
+            Some((_, _, _, labels)) => {
+                if !e.label.is_empty() && !labels.contains(&e.label.as_str()) {
+                    labels.push(&e.label);
+                }
+            }
+            None => drawn.push((
+                e.from,
+                to,
+                dangling,
+                Some(e.label.as_str())
+                    .filter(|l| !l.is_empty())
+                    .into_iter()
+                    .collect(),
+            )),
+        }
+    }
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // label centre x, baseline y, half width
+    for (from, to, dangling, labels) in &drawn {
+        let (fx, fy) = pos[*from];
+        let (tx, ty) = pos[*to];
         let (x1, y1, x2, y2) = if tx > fx {
             (fx + W, fy + H / 2, tx, ty + H / 2)
         } else if tx < fx {
@@ -456,22 +483,27 @@ pub fn render(g: &Graph, caption: &str) -> String {
         } else {
             (fx + W / 2, fy + H, tx + W / 2, ty)
         };
-        let class = if e.to.is_none() {
-            "edge dangling"
-        } else {
-            "edge"
-        };
+        let class = if *dangling { "edge dangling" } else { "edge" };
         let mx = (x1 + x2) / 2;
         let _ = write!(
             svg,
             "<g class=\"{class}\"><path d=\"M{x1},{y1} C{mx},{y1} {mx},{y2} {x2},{y2}\" fill=\"none\" marker-end=\"url(#kd-arrow)\"/>"
         );
-        if !e.label.is_empty() {
+        if !labels.is_empty() {
+            let label = labels.join(", ");
+            let half = label.chars().count() as i32 * 3 + 2;
+            let mut y = (y1 + y2) / 2 - 4;
+            while placed
+                .iter()
+                .any(|&(px, py, ph)| (px - mx).abs() < ph + half && (py - y).abs() < 13)
+            {
+                y += 13;
+            }
+            placed.push((mx, y, half));
             let _ = write!(
                 svg,
-                "<text x=\"{mx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                (y1 + y2) / 2 - 4,
-                escape_html(&e.label)
+                "<text x=\"{mx}\" y=\"{y}\" text-anchor=\"middle\">{}</text>",
+                escape_html(&label)
             );
         }
         svg.push_str("</g>");

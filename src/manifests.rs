@@ -315,7 +315,7 @@ pub fn figure(highlighter: &HighlightCache, f: &Figure<'_>) -> String {
     }
     if !f.kinds.is_empty() {
         html.push_str("<span class=\"kinds\">");
-        push_escaped(&mut html, &f.kinds.join(", "));
+        push_escaped(&mut html, &kind_counts(f.kinds));
         html.push_str("</span>");
     }
     if let Some(href) = f.download {
@@ -552,8 +552,41 @@ fn annotate_line(out: &mut String, line: &str, docs: &[&FieldDoc<'_>]) {
     }
 }
 
+/// The kinds of a file's objects, each once, in order of first appearance,
+/// with a count when there are several: `Deployment, Service ×2`.
+pub fn kind_counts(kinds: &[String]) -> String {
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for kind in kinds {
+        match counted.iter_mut().find(|(k, _)| *k == kind.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((kind, 1)),
+        }
+    }
+    counted
+        .iter()
+        .map(|(k, n)| {
+            if *n > 1 {
+                format!("{k} ×{n}")
+            } else {
+                (*k).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_title_bar_names_each_kind_once_with_a_count() {
+        let kinds: Vec<String> = ["Pod", "Service", "Service", "ConfigMap", "Service"]
+            .map(String::from)
+            .into();
+        assert_eq!(super::kind_counts(&kinds), "Pod, Service ×3, ConfigMap");
+        assert_eq!(super::kind_counts(&["Pod".to_owned()]), "Pod");
+    }
+
     use super::*;
 
     fn doc(line: usize, col: usize, len: usize) -> FieldDoc<'static> {

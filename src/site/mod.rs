@@ -769,7 +769,13 @@ impl<'a> Templating<'a> {
     ) {
         let (config, course, theme, tera) = (self.config, self.course, self.theme, self.tera);
         let ctx = self.site_ctx();
-        match tera.render("404.html", &ctx) {
+        // The 404 page is served for missing addresses at any depth: its
+        // links start at the site root, and it marks no page as current.
+        let mut not_found = ctx.clone();
+        let root = nav::not_found_root(config.book.base_url.as_deref(), !self.inject.is_empty());
+        not_found.insert("sidebar", &nav::sidebar_at_root(course, &root));
+        not_found.insert("root", &root);
+        match tera.render("404.html", &not_found) {
             Ok(html) => {
                 files.insert("404.html".to_owned(), html.into_bytes());
             }

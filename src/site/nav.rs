@@ -25,6 +25,29 @@ pub fn sidebar_outside(course: &Course, here: &str) -> String {
     draw(course, None, here, &[], true)
 }
 
+/// Where the 404 page's links and assets start. A server shows it for a
+/// missing address at any depth, so relative links would resolve against
+/// the missing page's folder: they are absolute from `base-url` when the
+/// course sets one, root-relative otherwise, and root-relative under
+/// `kourse serve`, which serves the site at `/`.
+pub fn not_found_root(base_url: Option<&str>, serving: bool) -> String {
+    match base_url.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(base) if !serving => format!("{}/", base.trim_end_matches('/')),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The sidebar of the 404 page: every chapter, none marked current, each
+/// link starting with `root` (see [`not_found_root`]).
+pub fn sidebar_at_root(course: &Course, root: &str) -> String {
+    let relative = draw(course, None, "", &[], true);
+    // Links drawn from the site root are relative to it (`a/b.html`): put
+    // the root before each. The root is escaped like any attribute.
+    let mut escaped_root = String::new();
+    push_escaped(&mut escaped_root, root);
+    relative.replace("<a href=\"", &format!("<a href=\"{escaped_root}"))
+}
+
 /// The sidebar HTML for the page `current`.
 pub fn sidebar(course: &Course, current: PageId) -> String {
     let mut open: Vec<PageId> = course.ancestors(current);
@@ -108,22 +131,25 @@ fn entry(
     html: &mut String,
 ) {
     let page = &course.pages[id];
-    let is_open = page.is_section && open.contains(&id) && !page.children.is_empty();
+    let has_children = page.is_section && !page.children.is_empty();
+    let is_open = has_children && open.contains(&id);
+    // A chapter is one link (one tab stop, nothing interactive nested in
+    // another); the list of its pages follows it when the reader is inside
+    // it. The marker is drawn by the stylesheet.
+    html.push_str(match (has_children, is_open) {
+        (true, true) => "<li class=\"section open\">",
+        (true, false) => "<li class=\"section\">",
+        _ => "<li>",
+    });
+    link(html, here, &page.url, &page.front.title, id == current, id);
     if is_open {
-        html.push_str("<li class=\"section open\"><details open><summary>");
-        link(html, here, &page.url, &page.front.title, id == current, id);
-        html.push_str("</summary><ul>");
+        html.push_str("<ul>");
         for &child in &page.children {
             entry(course, child, current, here, open, html);
         }
-        html.push_str("</ul></details></li>");
-    } else {
-        item(html, here, &page.url, &page.front.title, id == current, id);
-        if page.is_section && !page.children.is_empty() {
-            html.push_str("<span class=\"more\" aria-hidden=\"true\"> ›</span>");
-        }
-        html.push_str("</li>");
+        html.push_str("</ul>");
     }
+    html.push_str("</li>");
 }
 
 fn item(html: &mut String, here: &str, url: &str, title: &str, current: bool, id: PageId) {
@@ -178,4 +204,24 @@ pub fn prev_next(course: &Course, id: PageId) -> (Option<NavLink>, Option<NavLin
     let prev = pos.checked_sub(1).map(|i| link(course.order[i]));
     let next = course.order.get(pos + 1).map(|&p| link(p));
     (prev, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_found_root;
+
+    #[test]
+    fn the_404_root_is_the_base_url_when_built_and_the_server_root_when_served() {
+        assert_eq!(not_found_root(None, false), "/");
+        assert_eq!(
+            not_found_root(Some("https://example.org/course"), false),
+            "https://example.org/course/"
+        );
+        assert_eq!(
+            not_found_root(Some("https://example.org/course/"), false),
+            "https://example.org/course/"
+        );
+        assert_eq!(not_found_root(Some("https://example.org/"), true), "/");
+        assert_eq!(not_found_root(Some("  "), false), "/");
+    }
 }

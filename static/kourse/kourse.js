@@ -16,12 +16,83 @@
   }
 
   var sidebarButton = document.querySelector(".sidebar-toggle");
+  function setDrawer(open) {
+    document.body.classList.toggle("sidebar-open", open);
+    if (sidebarButton) { sidebarButton.setAttribute("aria-expanded", String(open)); }
+  }
   if (sidebarButton) {
     sidebarButton.addEventListener("click", function () {
-      var open = document.body.classList.toggle("sidebar-open");
-      sidebarButton.setAttribute("aria-expanded", String(open));
+      setDrawer(!document.body.classList.contains("sidebar-open"));
     });
   }
+
+  // Small screens: the search button opens the search box on its own row.
+  var searchButton = document.querySelector(".search-toggle");
+  var searchInput = document.getElementById("kourse-search-input");
+  if (searchButton && searchInput) {
+    searchButton.addEventListener("click", function () {
+      var open = !document.body.classList.contains("search-open");
+      document.body.classList.toggle("search-open", open);
+      searchButton.setAttribute("aria-expanded", String(open));
+      if (open) { searchInput.focus(); }
+    });
+  }
+
+  // The page's contents: open beside the page on wide screens, collapsed
+  // above it on narrow ones.
+  var toc = document.querySelector(".page-toc details");
+  if (toc && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 72.01rem)");
+    toc.open = wide.matches;
+    var follow = function () { toc.open = wide.matches; };
+    if (wide.addEventListener) { wide.addEventListener("change", follow); }
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && document.body.classList.contains("sidebar-open")) {
+      setDrawer(false);
+      if (sidebarButton) { sidebarButton.focus(); }
+      return;
+    }
+    // ← and → go to the previous and next page, unless the reader is
+    // typing or holds a modifier.
+    if ((e.key !== "ArrowLeft" && e.key !== "ArrowRight") || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || e.defaultPrevented) { return; }
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    // Keys that scroll a box sideways stay with the box.
+    if (t && t.closest && t.closest("pre, table, .diagram-scroll, [tabindex='0']") && t !== document.body) { return; }
+    var a = document.querySelector(e.key === "ArrowLeft" ? ".prev-next a.prev" : ".prev-next a.next");
+    if (a) { e.preventDefault(); location.href = a.href; }
+  });
+
+  // Boxes that scroll sideways (wide code, tables, diagrams) are made
+  // focusable, with a name, so a keyboard can scroll them.
+  function markScrollers() {
+    document.querySelectorAll(".content pre, .content table, .content .diagram-scroll").forEach(function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scroller", "");
+        if (!el.hasAttribute("aria-label") && el.tagName !== "TABLE") {
+          var fig = el.closest("figure");
+          var title = fig && fig.querySelector(".code-title .file, .code-title .kinds, figcaption");
+          el.setAttribute("role", "region");
+          el.setAttribute("aria-label", (el.tagName === "PRE" ? "Code" : "Diagram") + (title ? ": " + title.textContent.trim() : "") + " (scrolls sideways)");
+        }
+      } else if (!scrolls && el.hasAttribute("data-scroller")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroller");
+        el.removeAttribute("role");
+        el.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollers();
+  var resizeTimer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollers, 100);
+  });
   // The full sidebar, drawn from nav.js (one cached file for the whole
   // site); each page's HTML only carries its own chapter.
   var sidebar = document.getElementById("sidebar");
@@ -45,17 +116,13 @@
       var ul = document.createElement("ul");
       nodes.forEach(function (node) {
         var li = document.createElement("li");
+        // A chapter is one link (one tab stop); its pages are listed
+        // under it while the reader is inside it.
+        li.appendChild(link(node));
         if (node.c && node.c.length) {
-          li.className = "section";
-          var details = document.createElement("details");
-          details.open = onPath(node);
-          var summary = document.createElement("summary");
-          summary.appendChild(link(node));
-          details.appendChild(summary);
-          details.appendChild(list(node.c));
-          li.appendChild(details);
-        } else {
-          li.appendChild(link(node));
+          var open = onPath(node);
+          li.className = open ? "section open" : "section";
+          if (open) { li.appendChild(list(node.c)); }
         }
         ul.appendChild(li);
       });

@@ -102,7 +102,7 @@
     if (markButton) {
       var here = set[markButton.getAttribute("data-page")] === true;
       markButton.setAttribute("aria-pressed", String(here));
-      markButton.textContent = here ? "Done ✓ (mark as not done)" : "Mark this chapter as done";
+      markButton.textContent = here ? "Page done ✓ (mark as not done)" : "Mark this page as done";
       markButton.classList.toggle("is-done", here);
     }
     if (progress) {

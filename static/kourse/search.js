@@ -378,6 +378,10 @@
     var t = e.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     e.preventDefault();
+    // On small screens the box is behind the search button: open it.
+    document.body.classList.add("search-open");
+    var toggle = document.querySelector(".search-toggle");
+    if (toggle) toggle.setAttribute("aria-expanded", "true");
     input.focus();
     input.select();
   });

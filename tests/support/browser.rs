@@ -456,6 +456,35 @@ impl Page {
         .unwrap_or(0) as usize
     }
 
+    /// Lay the page out at `width`×`height` CSS pixels, as a desktop
+    /// window of that size would (`mobile: false`, scale 1: no zooming out
+    /// to fit a page that is too wide). Media queries follow.
+    pub fn set_viewport(&self, width: u32, height: u32) -> &Self {
+        use headless_chrome::protocol::cdp::Emulation;
+        let call: Emulation::SetDeviceMetricsOverride = serde_json::from_value(serde_json::json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false
+        }))
+        .expect("a valid Emulation.setDeviceMetricsOverride");
+        self.tab
+            .call_method(call)
+            .unwrap_or_else(|e| panic!("setting the viewport to {width}x{height} failed: {e:#}"));
+        self
+    }
+
+    /// Emulate the system colour scheme (`prefers-color-scheme`): "light"
+    /// or "dark".
+    pub fn set_color_scheme(&self, scheme: &str) -> &Self {
+        use headless_chrome::protocol::cdp::Emulation;
+        let call: Emulation::SetEmulatedMedia = serde_json::from_value(serde_json::json!({
+            "features": [{ "name": "prefers-color-scheme", "value": scheme }]
+        }))
+        .expect("a valid Emulation.setEmulatedMedia");
+        self.tab
+            .call_method(call)
+            .unwrap_or_else(|e| panic!("emulating prefers-color-scheme: {scheme} failed: {e:#}"));
+        self
+    }
+
     /// Console errors, uncaught exceptions and browser log errors so far.
     pub fn errors(&self) -> Vec<String> {
         self.errors.lock().map(|v| v.clone()).unwrap_or_default()

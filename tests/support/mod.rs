@@ -1,4 +1,5 @@
 //! Shared helpers for integration tests. Use with `mod support;`.
 
 pub mod browser;
+pub mod sites;
 pub mod static_server;
