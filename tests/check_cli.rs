@@ -13,6 +13,7 @@ fn args(root: &std::path::Path, paths: &[&str]) -> CheckArgs {
         format: Format::Json,
         deny: Vec::new(),
         root: root.to_path_buf(),
+        ..Default::default()
     }
 }
 

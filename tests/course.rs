@@ -140,6 +140,7 @@ fn bundled_examples_are_many_checked_and_some_wrong_on_purpose() {
         format: kourse::diagnostic::Format::Json,
         deny: vec!["warnings".into()],
         root: repo(),
+        ..Default::default()
     };
     assert_eq!(kourse::check::run_cli(&args), 0);
 }

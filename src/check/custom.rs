@@ -3,8 +3,9 @@
 //! Each `*.json` file of a directory is one JSON schema of one kind. Its
 //! apiVersion and kind come from `x-kubernetes-group-version-kind`, from
 //! single-value enums of `properties.apiVersion`/`properties.kind`, or from
-//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`
-//! (kubeconform writes the kind in lower case: such kinds match any case).
+//! the file name: the CRDs-catalog layout `<group>/<kind>_<version>.json`,
+//! or kubeconform's `<kind>-<group>-<version>.json` / `<kind>-<version>.json`
+//! (both write the kind in lower case: such kinds match any case).
 //! Definitions under `$defs`/`definitions` can be referenced with `$ref`.
 //!
 //! Each `*.yaml`/`*.yml` file holds CustomResourceDefinitions
@@ -20,12 +21,26 @@ use super::yaml::{self, Node, Value};
 use crate::diagnostic::Diagnostic;
 
 /// The schema of a custom kind: an exact match, else a kubeconform file
-/// name's lower-case kind.
+/// name's lower-case kind, else kubeconform's `{kind}-{group}-{version}.json`
+/// name, which keeps only the group's first label (`cert-manager` of
+/// `cert-manager.io`).
 pub fn find(s: &Schemas, api: &str, kind: &str) -> Option<u32> {
+    let lower = kind.to_ascii_lowercase();
     s.by_gvk
         .get(&(api.to_string(), kind.to_string()))
-        .or_else(|| s.by_gvk.get(&(api.to_string(), kind.to_ascii_lowercase())))
+        .or_else(|| s.by_gvk.get(&(api.to_string(), lower.clone())))
+        .or_else(|| {
+            let (group, version) = api.rsplit_once('/')?;
+            let first = group.split('.').next().unwrap_or(group);
+            s.by_gvk.get(&(first_label_api(first, version), lower))
+        })
         .copied()
+}
+
+/// The key of a schema named `{kind}-{group}-{version}.json`: the first
+/// label of the group, marked as a prefix.
+fn first_label_api(first: &str, version: &str) -> String {
+    format!("{first}.*/{version}")
 }
 
 pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
@@ -130,9 +145,17 @@ fn add(
             .unwrap_or("");
         let kind_in_title = json.get("title").and_then(Json::as_str).map(str::to_owned);
         if let Some((kind, version)) = stem.rsplit_once('_') {
+            // The CRDs-catalog layout `{group}/{kind}_{version}.json`;
             // `find` looks lower-case kinds up case-insensitively.
             let kind = kind_in_title.unwrap_or_else(|| kind.to_ascii_lowercase());
             found.push((format!("{group}/{version}"), kind));
+        } else if let Some((kind, rest)) = stem.split_once('-') {
+            // kubeconform's `{kind}-{group}-{version}.json` and `{kind}-{version}.json`.
+            let kind = kind.to_ascii_lowercase();
+            match rest.rsplit_once('-') {
+                Some((first, version)) => found.push((first_label_api(first, version), kind)),
+                None => found.push((rest.to_string(), kind)),
+            }
         }
     }
     if found.is_empty() {
@@ -143,7 +166,7 @@ fn add(
                 "cannot tell which apiVersion and kind this schema is for",
             )
             .with_note(
-                "add x-kubernetes-group-version-kind, or name it <group>/<kind>_<version>.json",
+                "add x-kubernetes-group-version-kind, or name it <group>/<kind>_<version>.json or <kind>-<group>-<version>.json",
             ),
         );
         return;

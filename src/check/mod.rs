@@ -19,8 +19,11 @@ pub mod custom;
 pub mod deprecations;
 pub mod docs;
 pub mod expect;
+pub mod flags;
+pub mod input;
 pub mod lints;
 pub mod markdown;
+pub mod render;
 pub mod rules;
 pub mod validate;
 pub mod yaml;
@@ -51,6 +54,10 @@ pub struct CheckOptions {
     pub rules: BTreeMap<String, RuleLevel>,
     /// Globs, relative to the course root, that the whole-course check skips.
     pub exclude: Vec<String>,
+    /// Kinds not checked (`--skip`): `Kind` or `apiVersion/Kind`.
+    pub skip: Vec<String>,
+    /// Kinds refused (`--reject`).
+    pub reject: Vec<String>,
 }
 
 impl CheckOptions {
@@ -74,6 +81,7 @@ impl CheckOptions {
                 })
                 .collect(),
             exclude: k.exclude.clone(),
+            ..CheckOptions::default()
         }
     }
 }
@@ -132,6 +140,8 @@ pub struct Checker {
     custom: Schemas,
     rules: BTreeMap<String, RuleLevel>,
     pub(crate) exclude: Vec<String>,
+    skip: Vec<String>,
+    reject: Vec<String>,
 }
 
 /// One Kubernetes object found in a source.
@@ -230,6 +240,8 @@ impl Checker {
             custom,
             rules: opts.rules.clone(),
             exclude: opts.exclude.clone(),
+            skip: opts.skip.clone(),
+            reject: opts.reject.clone(),
         })
     }
 
@@ -269,6 +281,9 @@ impl Checker {
             o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
                 || custom::find(&self.custom, o.api, o.kind).is_some();
         }
+        if !self.skip.is_empty() || !self.reject.is_empty() {
+            self.skip_and_reject(&mut objs, &mut raws);
+        }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
             objs.par_iter().map(|o| self.check_object(o)).collect()
         } else {
@@ -290,6 +305,33 @@ impl Checker {
         crate::diagnostic::sort(&mut out);
         out.dedup();
         out
+    }
+
+    /// Drops the objects of `--skip` kinds, and those of `--reject` kinds
+    /// with an error each.
+    fn skip_and_reject(&self, objs: &mut Vec<Obj>, raws: &mut Vec<Raw>) {
+        let matches =
+            |list: &[String], o: &Obj| list.iter().any(|e| flags::kind_matches(e, o.api, o.kind));
+        objs.retain(|o| {
+            if matches(&self.skip, o) {
+                return false;
+            }
+            if matches(&self.reject, o) {
+                raws.push(Raw {
+                    src: o.src,
+                    lines: o.lines,
+                    finding: Finding {
+                        rule: "rejected-kind",
+                        pos: o.node.get("kind").map_or(o.node.pos, |n| n.pos),
+                        message: format!("{} {} is rejected by --reject", o.api, o.kind),
+                        notes: Vec::new(),
+                    },
+                    version: None,
+                });
+                return false;
+            }
+            true
+        });
     }
 
     fn check_object(&self, o: &Obj) -> Vec<Raw> {

@@ -37,6 +37,21 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "no schema for this apiVersion/kind (a custom resource?)",
         ),
         ("config", E, "an invalid [kubernetes] setting"),
+        (
+            "rejected-kind",
+            E,
+            "an object of a kind refused with --reject",
+        ),
+        (
+            "render-failed",
+            E,
+            "kubectl kustomize or helm template failed on a folder",
+        ),
+        (
+            "tool-missing",
+            W,
+            "a Kustomize or Helm folder not checked: its program is not installed",
+        ),
         ("io", E, "a file that cannot be read"),
         ("unknown-field", E, "a field the schema does not define"),
         ("invalid-type", E, "a value of the wrong type"),
