@@ -412,7 +412,14 @@ fn map_into(d: &Diagnostic, rendered: &Node, from: &Origin) -> Option<Mapped> {
         let (l, c) = find_keys(&text, &[Step::Key(key.to_string())]);
         (l, c, key.len())
     } else {
-        let (l, c) = find_keys(&text, &steps);
+        let (l, mut c) = find_keys(&text, &steps);
+        // A value's diagnostic points after its key, where the template writes it.
+        if let (false, Some(Step::Key(k))) = (key, steps.last()) {
+            let line_text = diagnostic::source_line(&text, l).unwrap_or("");
+            if line_text.chars().count() > c + k.chars().count() + 1 {
+                c += k.chars().count() + 2;
+            }
+        }
         (l, c, 0)
     };
     Some(Mapped {

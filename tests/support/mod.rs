@@ -2,3 +2,4 @@
 
 pub mod browser;
 pub mod static_server;
+pub mod tools;
