@@ -596,8 +596,14 @@ fn diagnostic_at(
     f: Finding,
     version: Option<String>,
 ) -> Diagnostic {
-    let mut d = Diagnostic::new(severity, f.rule, src.path.clone(), f.message);
     let line = f.pos.line as usize;
+    let mut message = f.message;
+    if let Some(p) = rules::placeholder(f.rule, text, line, f.pos.col as usize) {
+        message.push_str(&format!(
+            "; `{p}` looks like an unexpanded template variable: render the template (helm template, envsubst, kustomize) and check its output"
+        ));
+    }
+    let mut d = Diagnostic::new(severity, f.rule, src.path.clone(), message);
     d.line = if line == 0 { 0 } else { line + src.line_offset };
     d.col = if f.pos.col == 0 {
         0

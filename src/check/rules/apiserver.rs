@@ -1,6 +1,6 @@
 //! Object rules the apiserver enforces and schemas miss (pkg/apis/*/validation).
 
-use super::{Out, names, pod, pod_spec, pod_template};
+use super::{Out, names, network, pod, pod_spec, pod_template};
 use crate::check::yaml::{Node, Pos, Value};
 
 /// Runs every apiserver rule on one object.
@@ -27,6 +27,7 @@ pub fn check(api: &str, kind: &str, obj: &Node, out: &mut Out) {
         "ConfigMap" | "Secret" => config_keys(kind, obj, out),
         "HorizontalPodAutoscaler" => hpa(obj, out),
         "PodDisruptionBudget" => pdb(obj, out),
+        "NetworkPolicy" => network::network_policy(obj, out),
         _ => {}
     }
 }
@@ -145,30 +146,32 @@ pub fn selector_matches(selector: &Node, labels: Option<&Node>) -> bool {
             return false;
         }
     }
-    for e in me.map(Node::seq).unwrap_or(&[]) {
-        let Some(key) = e.get("key").and_then(Node::as_str) else {
-            continue;
-        };
-        let values: Vec<String> = e
-            .get("values")
-            .map(Node::seq)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(Node::scalar_text)
-            .collect();
-        let have = get(key);
-        let ok = match e.get("operator").and_then(Node::as_str) {
-            Some("In") => have.is_some_and(|h| values.contains(&h)),
-            Some("NotIn") => have.is_none_or(|h| !values.contains(&h)),
-            Some("Exists") => have.is_some(),
-            Some("DoesNotExist") => have.is_none(),
-            _ => true,
-        };
-        if !ok {
-            return false;
-        }
+    me.map(Node::seq)
+        .unwrap_or(&[])
+        .iter()
+        .all(|e| expression_matches(e, labels))
+}
+
+/// Does one `matchExpressions` item select these labels?
+fn expression_matches(e: &Node, labels: Option<&Node>) -> bool {
+    let Some(key) = e.get("key").and_then(Node::as_str) else {
+        return true;
+    };
+    let values: Vec<String> = e
+        .get("values")
+        .map(Node::seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Node::scalar_text)
+        .collect();
+    let have = labels.and_then(|l| l.get(key)).and_then(Node::scalar_text);
+    match e.get("operator").and_then(Node::as_str) {
+        Some("In") => have.is_some_and(|h| values.contains(&h)),
+        Some("NotIn") => have.is_none_or(|h| !values.contains(&h)),
+        Some("Exists") => have.is_some(),
+        Some("DoesNotExist") => have.is_none(),
+        _ => true,
     }
-    true
 }
 
 fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {
@@ -213,7 +216,7 @@ fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {
             let at = tlabels.map_or(template.pos, |l| l.pos);
             out.push_note(
                 "selector-mismatch",
-                sel.pos,
+                unmatched(sel, tlabels).map_or(sel.pos, |n| n.pos),
                 format!("`spec.selector` does not match the Pod template's labels ({kind} {api})"),
                 format!("template labels at line {}:{}", at.line, at.col),
             );
@@ -251,6 +254,27 @@ fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {
     }
 }
 
+/// The first part of a selector that the labels do not satisfy: a
+/// `matchLabels` value (or its key when the label is absent), else a
+/// `matchExpressions` item.
+fn unmatched<'a>(sel: &'a Node, labels: Option<&Node>) -> Option<&'a Node> {
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Node::scalar_text);
+    if let Some(ml) = sel.get("matchLabels") {
+        for (k, v) in ml.entries() {
+            let key = k.scalar_text().unwrap_or_default();
+            match label(&key) {
+                None => return Some(k),
+                Some(have) if v.scalar_text().as_ref() != Some(&have) => return Some(v),
+                Some(_) => {}
+            }
+        }
+    }
+    sel.get("matchExpressions")?
+        .seq()
+        .iter()
+        .find(|e| !expression_matches(e, labels))
+}
+
 fn service(obj: &Node, out: &mut Out) {
     let Some(spec) = obj.get("spec") else { return };
     let ty = spec
@@ -283,8 +307,11 @@ fn service(obj: &Node, out: &mut Out) {
                 _ => {}
             }
         }
+        // nodePort 0 means unset: allowed on every type
+        // (core/validation/validation.go ValidateService).
         if let Some(np) = p.get("nodePort")
             && let Some(v) = np.as_int()
+            && v != 0
         {
             if !matches!(ty, "NodePort" | "LoadBalancer") {
                 out.push(
@@ -294,7 +321,7 @@ fn service(obj: &Node, out: &mut Out) {
                         "`nodePort` is only allowed on NodePort and LoadBalancer Services, not {ty}"
                     ),
                 );
-            } else if v != 0 && !(30000..=32767).contains(&v) {
+            } else if !(30000..=32767).contains(&v) {
                 out.push_note(
                     "node-port-range",
                     np.pos,
@@ -332,6 +359,7 @@ fn service(obj: &Node, out: &mut Out) {
             None => {}
         }
     }
+    network::service_ips(spec, out);
     if ty == "ExternalName" && spec.get("externalName").is_none() {
         out.push(
             "missing-field",
