@@ -82,6 +82,11 @@ pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    Ok(compile(&defs, gvks))
+}
+
+/// Compiles named schemas and indexes them by (apiVersion, kind).
+fn compile(defs: &[(String, Json)], gvks: Vec<(String, String, String)>) -> Schemas {
     let refs: Vec<(&str, &Json)> = defs.iter().map(|(n, j)| (n.as_str(), j)).collect();
     let mut s = Schemas::compile(&refs);
     for (api, kind, name) in gvks {
@@ -89,7 +94,7 @@ pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
             s.by_gvk.insert((api, kind), id);
         }
     }
-    Ok(s)
+    s
 }
 
 fn single_enum(json: &Json, prop: &str) -> Option<String> {
@@ -228,38 +233,28 @@ fn add_crds(
             ));
             continue;
         }
-        let group = root.path(&["spec", "group"]).and_then(Node::as_str);
-        let crd_kind = root.path(&["spec", "names", "kind"]).and_then(Node::as_str);
-        let (Some(group), Some(crd_kind)) = (group, crd_kind) else {
+        let Some((group, crd_kind, versions)) = served_versions(root) else {
             errors.push(at(
                 root,
                 "CustomResourceDefinition without spec.group or spec.names.kind".into(),
             ));
             continue;
         };
-        for v in root.path(&["spec", "versions"]).map_or(&[][..], Node::seq) {
-            let Some(version) = v.get("name").and_then(Node::as_str) else {
-                continue;
-            };
-            if v.get("served").and_then(Node::as_bool) == Some(false) {
-                continue;
-            }
-            let Some(schema) = v.path(&["schema", "openAPIV3Schema"]) else {
+        for (v, version, schema) in versions {
+            let Some(schema) = schema else {
                 errors.push(at(
                     v,
                     format!("{group}/{version} {crd_kind} has no schema.openAPIV3Schema"),
                 ));
                 continue;
             };
-            let mut json = to_json(schema);
-            close(&mut json, true);
             let name = format!("{}#{group}/{version}/{crd_kind}", path.display());
             gvks.push((
                 format!("{group}/{version}"),
                 crd_kind.to_string(),
                 name.clone(),
             ));
-            defs.push((name, json));
+            defs.push((name, structural(schema)));
         }
     }
     if gvks.len() == gvks_before && errors.len() == errors_before {
@@ -269,6 +264,56 @@ fn add_crds(
             "no served version of a CustomResourceDefinition in this file",
         ));
     }
+}
+
+/// A served version of a CRD: its node, name and `openAPIV3Schema`.
+type Served<'a> = (&'a Node, &'a str, Option<&'a Node>);
+
+/// A CustomResourceDefinition's group, kind and served versions.
+fn served_versions(root: &Node) -> Option<(&str, &str, Vec<Served<'_>>)> {
+    let group = root.path(&["spec", "group"]).and_then(Node::as_str)?;
+    let kind = root
+        .path(&["spec", "names", "kind"])
+        .and_then(Node::as_str)?;
+    let versions = root
+        .path(&["spec", "versions"])
+        .map_or(&[][..], Node::seq)
+        .iter()
+        .filter(|v| v.get("served").and_then(Node::as_bool) != Some(false))
+        .filter_map(|v| {
+            let name = v.get("name").and_then(Node::as_str)?;
+            Some((v, name, v.path(&["schema", "openAPIV3Schema"])))
+        })
+        .collect();
+    Some((group, kind, versions))
+}
+
+/// A CRD version's schema as the apiserver applies it: unknown fields closed.
+fn structural(schema: &Node) -> Json {
+    let mut json = to_json(schema);
+    close(&mut json, true);
+    json
+}
+
+/// The schemas of the CustomResourceDefinitions found among the checked
+/// objects (`apiextensions.k8s.io/v1`): each served version validates the
+/// custom resources of its group and kind, as the apiserver would once the
+/// CRD is applied. Versions without a schema are left out.
+pub fn from_objects(crds: &[&Node]) -> Schemas {
+    let mut defs: Vec<(String, Json)> = Vec::new();
+    let mut gvks: Vec<(String, String, String)> = Vec::new();
+    for (i, root) in crds.iter().enumerate() {
+        let Some((group, kind, versions)) = served_versions(root) else {
+            continue;
+        };
+        for (_, version, schema) in versions {
+            let Some(schema) = schema else { continue };
+            let name = format!("crd#{i}/{group}/{version}/{kind}");
+            gvks.push((format!("{group}/{version}"), kind.to_string(), name.clone()));
+            defs.push((name, structural(schema)));
+        }
+    }
+    compile(&defs, gvks)
 }
 
 fn to_json(n: &Node) -> Json {

@@ -276,18 +276,29 @@ impl Checker {
         for (i, p) in parsed.iter().enumerate() {
             collect_objects(i, p, &mut objs, &mut raws);
         }
+        // CustomResourceDefinitions of the set validate its custom resources.
+        let crds: Vec<&Node> = objs
+            .iter()
+            .filter(|o| o.api == "apiextensions.k8s.io/v1" && o.kind == "CustomResourceDefinition")
+            .map(|o| o.node)
+            .collect();
+        let inline = (!crds.is_empty()).then(|| custom::from_objects(&crds));
+        let inline = inline.as_ref();
         for o in &mut objs {
             let key = (o.api.to_string(), o.kind.to_string());
             o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
-                || custom::find(&self.custom, o.api, o.kind).is_some();
+                || custom::find(&self.custom, o.api, o.kind).is_some()
+                || inline.is_some_and(|s| custom::find(s, o.api, o.kind).is_some());
         }
         if !self.skip.is_empty() || !self.reject.is_empty() {
             self.skip_and_reject(&mut objs, &mut raws);
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
-            objs.par_iter().map(|o| self.check_object(o)).collect()
+            objs.par_iter()
+                .map(|o| self.check_object(o, inline))
+                .collect()
         } else {
-            objs.iter().map(|o| self.check_object(o)).collect()
+            objs.iter().map(|o| self.check_object(o, inline)).collect()
         };
         raws.extend(per_obj.into_iter().flatten());
         for (i, f) in cross::check(&objs, sources) {
@@ -334,7 +345,8 @@ impl Checker {
         });
     }
 
-    fn check_object(&self, o: &Obj) -> Vec<Raw> {
+    /// `inline`: the schemas of the set's own CustomResourceDefinitions.
+    fn check_object(&self, o: &Obj, inline: Option<&Schemas>) -> Vec<Raw> {
         let mut findings = Vec::new();
         let mut versioned: Vec<(Finding, Vec<usize>)> = Vec::new();
         let retired = deprecations::lookup(o.api, o.kind);
@@ -450,6 +462,10 @@ impl Checker {
             }
         } else if let Some(id) = custom::find(&self.custom, o.api, o.kind) {
             validate::validate(&self.custom, id, o.node, &mut findings);
+        } else if let Some((s, id)) =
+            inline.and_then(|s| custom::find(s, o.api, o.kind).map(|id| (s, id)))
+        {
+            validate::validate(s, id, o.node, &mut findings);
         } else if !removed {
             findings.push(self.unknown_kind(o, api_pos));
         }
