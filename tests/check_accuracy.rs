@@ -73,4 +73,10 @@ fn a_duplicate_env_var_is_a_warning_naming_the_hidden_one() {
     assert!(!d.is_error());
     assert_eq!((d.line, d.col), (12, 17));
     assert_eq!(d.notes, vec!["the one it hides is at line 10".to_string()]);
+    // Extending the earlier value through $(A) is what the apiserver allows.
+    let diags = check(&text.replace("value: \"2\"", "value: \"$(A):more\""));
+    assert!(
+        diags.iter().all(|d| d.rule != "duplicate-env"),
+        "{diags:#?}"
+    );
 }

@@ -111,12 +111,20 @@ pub fn check<'a>(spec: &'a Node, claims: &[&'a Node], out: &mut Out) {
                 );
             }
             // The apiserver accepts it with a warning that it "hides previous
-            // definition" (kubernetes/kubernetes pkg/api/pod/warnings.go).
-            if let Some(prev) = env_names.insert(name, n) {
+            // definition" (kubernetes/kubernetes pkg/api/pod/warnings.go),
+            // except a value that extends the earlier one through `$(NAME)`.
+            let reference = format!("$({name})");
+            let extends = e.get("valueFrom").is_none()
+                && e.get("value")
+                    .and_then(Node::as_str)
+                    .is_some_and(|v| v != reference && v.contains(&reference));
+            if let Some(prev) = env_names.insert(name, n)
+                && !extends
+            {
                 out.push_note(
                     "duplicate-env",
                     n.pos,
-                    format!("env var `{name}` is set twice in container; this value wins"),
+                    format!("env var `{name}` is set twice in the container; this value hides the first, which `kubectl apply` may drop"),
                     format!("the one it hides is at line {}", prev.pos.line),
                 );
             }
