@@ -466,8 +466,10 @@ impl CourseBlocks {
         let download = format!("{}{}", root_of(&page.url), crate::paths::url_path(&shown));
         let kinds = kinds_of(&text);
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        let not_manifest =
-            !is_yaml || crate::check::cli::is_tool_config(&path) || self.checks.excluded(&shown);
+        let not_manifest = !is_yaml
+            || crate::check::cli::is_tool_config(&path)
+            || crate::check::cli::is_helm_template(&path)
+            || self.checks.excluded(&shown);
         if not_manifest {
             let html = crate::markdown::code_figure(
                 place.highlighter,

@@ -219,6 +219,10 @@ pub enum Format {
     Github,
     /// One SARIF 2.1.0 log for the whole run (code scanning).
     Sarif,
+    /// One JUnit XML report (see `diagnostic_formats`).
+    Junit,
+    /// A TAP version 13 stream (see `diagnostic_formats`).
+    Tap,
 }
 
 /// Renders one diagnostic for a terminal. `color` adds ANSI styles.
@@ -534,6 +538,7 @@ pub fn emit(diags: &[Diagnostic], format: Format) {
             // One document for the whole run, even when it is empty.
             let _ = writeln!(std::io::stdout().lock(), "{}", render_sarif(diags));
         }
+        Format::Junit | Format::Tap => crate::diagnostic_formats::emit(diags, format, &[]),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod diagnostic_formats;
 pub mod diagram;
 pub mod highlight;
 pub mod include;

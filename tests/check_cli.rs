@@ -14,7 +14,7 @@ fn args(root: &std::path::Path, paths: &[&str]) -> CheckArgs {
         deny: Vec::new(),
         deny_warnings: false,
         root: root.to_path_buf(),
-        walk_trace: false,
+        ..Default::default()
     }
 }
 

@@ -141,7 +141,7 @@ fn bundled_examples_are_many_checked_and_some_wrong_on_purpose() {
         deny: Vec::new(),
         deny_warnings: true,
         root: repo(),
-        walk_trace: false,
+        ..Default::default()
     };
     assert_eq!(kourse::check::run_cli(&args), 0);
 }

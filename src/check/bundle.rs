@@ -112,6 +112,20 @@ pub struct S {
     pub name: Box<str>,
     /// A resource.Quantity: a string that must parse as a quantity.
     pub quantity: bool,
+    /// `minimum`, `maximum` and `pattern` (custom resource schemas set them).
+    pub bounds: Option<Box<Bounds>>,
+}
+
+/// A schema's limits on a value.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+    /// The pattern as written, and compiled (a pattern the regex crate
+    /// cannot compile is not checked).
+    pub pattern: Option<(String, Option<regex::Regex>)>,
 }
 
 impl S {
@@ -129,6 +143,7 @@ impl S {
             desc: "".into(),
             name: "".into(),
             quantity: false,
+            bounds: None,
         }
     }
 
@@ -223,6 +238,16 @@ impl Schemas {
         out.extend_from_slice(&[s.types, s.quantity as u8]);
         text(out, &s.name);
         text(out, &format!("{:?}", s.format));
+        if let Some(b) = &s.bounds {
+            let pattern = b.pattern.as_ref().map(|p| p.0.as_str());
+            text(
+                out,
+                &format!(
+                    "{:?}{:?}{}{}{pattern:?}",
+                    b.minimum, b.maximum, b.exclusive_minimum, b.exclusive_maximum
+                ),
+            );
+        }
         out.extend_from_slice(&(s.props.len() as u64).to_le_bytes());
         for (name, p) in &s.props {
             text(out, name);
@@ -374,6 +399,18 @@ impl Schemas {
             if let Some(Json::Array(alts)) = o.get(key) {
                 n.one_of = alts.iter().map(|a| self.add(a, depth + 1)).collect();
             }
+        }
+        let minimum = o.get("minimum").and_then(Json::as_f64);
+        let maximum = o.get("maximum").and_then(Json::as_f64);
+        let pattern = o.get("pattern").and_then(Json::as_str);
+        if minimum.is_some() || maximum.is_some() || pattern.is_some() {
+            n.bounds = Some(Box::new(Bounds {
+                minimum,
+                maximum,
+                exclusive_minimum: o.get("exclusiveMinimum") == Some(&Json::Bool(true)),
+                exclusive_maximum: o.get("exclusiveMaximum") == Some(&Json::Bool(true)),
+                pattern: pattern.map(|p| (p.to_string(), regex::Regex::new(p).ok())),
+            }));
         }
         n.format = match o.get("format").and_then(Json::as_str) {
             Some("int32") => Format::Int32,

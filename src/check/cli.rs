@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{CheckOptions, Checker, Source, markdown};
+use super::flags::RunFlags;
+use super::{CheckOptions, Checker, Source, input, markdown, render};
 use crate::diagnostic::{self, Counts, Diagnostic, Format};
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct CheckArgs {
-    /// YAML files, directories and Markdown files; default: the whole course (examples/ and content/).
+    /// YAML files, directories (Kustomize and Helm ones are rendered) and Markdown files;
+    /// `-` reads standard input; default: the whole course (examples/ and content/).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -25,13 +27,24 @@ pub struct CheckArgs {
     /// Print each step of the walk and the state after each page (to stderr).
     #[arg(long)]
     pub walk_trace: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 /// One set of sources checked together.
 enum Set {
     Yaml(Vec<PathBuf>),
     Markdown(PathBuf),
+    Stdin,
+    /// A folder holding kustomization.yaml, rendered by `kubectl kustomize`.
+    Kustomize(PathBuf),
+    /// A folder holding Chart.yaml, rendered by `helm template`.
+    Helm(PathBuf),
 }
+
+/// What a usage error of `kourse check` without paths says.
+const NOTHING_TO_CHECK: &str = "nothing to check: pass manifest files or folders, `-` to read standard input \
+(e.g. `helm template . | kourse check -`), or run it in a course (a folder with book.toml)";
 
 /// Runs the check; returns the exit code: 0 clean, 1 errors, 2 usage or I/O error.
 pub fn run_cli(args: &CheckArgs) -> i32 {
@@ -52,13 +65,32 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             return 2;
         }
     }
-    let (opts, deny_cfg) = match read_config(&args.root) {
+    let in_course = args.root.join(crate::config::CONFIG_FILE).exists();
+    let mut args = args.clone();
+    if args.paths.is_empty() && !in_course {
+        if input::stdin_is_piped() {
+            args.paths.push(PathBuf::from("-"));
+        } else {
+            eprintln!("error: {NOTHING_TO_CHECK}");
+            return 2;
+        }
+    }
+    if args.paths.iter().filter(|p| input::is_stdin_arg(p)).count() > 1 {
+        eprintln!("error: `-` (standard input) can be given once");
+        return 2;
+    }
+    let args = &args;
+    let (mut opts, deny_cfg) = match read_config(&args.root) {
         Ok(x) => x,
         Err(diags) => {
             diagnostic::emit(&diags, args.format);
             return 2;
         }
     };
+    if let Err(message) = args.run.apply(&mut opts) {
+        eprintln!("error: {message}");
+        return 2;
+    }
     let deny_warnings = deny_cfg || !args.deny.is_empty() || args.deny_warnings;
     let checker = match Checker::new(&opts) {
         Ok(c) => c,
@@ -74,7 +106,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
     let mut io_errors = Vec::new();
     let sets = gather(args, &checker, &mut io_errors);
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut files = 0;
+    let mut files: Vec<PathBuf> = Vec::new();
     for set in &sets {
         match set {
             Set::Yaml(paths) => {
@@ -85,15 +117,33 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
                         sources.push(Source::new(shown, text));
                     }
                 }
-                files += sources.len();
+                files.extend(sources.iter().map(|s| s.path.clone()));
                 diags.extend(super::expect::check_files(&checker, &sources));
             }
             Set::Markdown(p) => {
                 let shown = diagnostic::display_path(p, &args.root);
                 if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
-                    files += 1;
                     diags.extend(markdown::check_page(&checker, &shown, &text));
+                    files.push(shown);
                 }
+            }
+            Set::Stdin => match input::read_stdin() {
+                Ok(text) => {
+                    let source = Source::new(input::STDIN_NAME, text);
+                    diags.extend(super::expect::check_files(&checker, &[source]));
+                    files.push(PathBuf::from(input::STDIN_NAME));
+                }
+                Err(d) => io_errors.push(d),
+            },
+            Set::Kustomize(dir) | Set::Helm(dir) => {
+                let tool = if matches!(set, Set::Helm(_)) {
+                    render::Tool::Helm(&args.run.helm_values)
+                } else {
+                    render::Tool::Kustomize
+                };
+                let (checked, found) = render::check_rendered(&checker, tool, dir, &args.root);
+                files.extend(checked);
+                diags.extend(found);
             }
         }
     }
@@ -101,13 +151,21 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
         diags.extend(super::walk::from_cli(&args.root, &checker, args.walk_trace));
     }
     diagnostic::sort(&mut diags);
+    // A base rendered alone and within each overlay reports its mistakes once.
+    diags.dedup_by(|a, b| {
+        (&a.file, a.line, a.col, &a.rule, &a.message)
+            == (&b.file, b.line, b.col, &b.rule, &b.message)
+    });
     diags.extend(io_errors.iter().cloned());
-    diagnostic::emit(&diags, args.format);
+    if !args.run.summary {
+        crate::diagnostic_formats::emit(&diags, args.format, &files);
+    }
     let counts = Counts::of(&diags);
     let versions = checker.versions().join(", ");
+    let n = files.len();
     eprintln!(
-        "checked {files} file{} against Kubernetes {versions}: {} error{}, {} warning{}",
-        if files == 1 { "" } else { "s" },
+        "checked {n} file{} against Kubernetes {versions}: {} error{}, {} warning{}",
+        if n == 1 { "" } else { "s" },
         counts.errors,
         if counts.errors == 1 { "" } else { "s" },
         counts.warnings,
@@ -154,6 +212,18 @@ fn is_md(p: &Path) -> bool {
 
 /// YAML files of other tools found in a folder walk (Helm, Kustomize,
 /// Compose), or any file whose text has a `# kourse:not-manifest` comment.
+/// A file of a Helm chart's `templates/` folder: Go templates that are YAML
+/// only once `helm template` renders them (the chart is checked that way).
+pub fn is_helm_template(p: &Path) -> bool {
+    p.ancestors()
+        .skip(1)
+        .take_while(|d| !d.as_os_str().is_empty())
+        .any(|d| {
+            d.file_name().is_some_and(|n| n == "templates")
+                && d.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
+        })
+}
+
 pub fn is_tool_config(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let known = matches!(
@@ -179,7 +249,9 @@ fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> 
         args.paths.clone()
     };
     for r in roots {
-        if r.is_file() {
+        if input::is_stdin_arg(&r) {
+            sets.push(Set::Stdin);
+        } else if r.is_file() {
             if is_md(&r) {
                 sets.push(Set::Markdown(r));
             } else {
@@ -187,27 +259,44 @@ fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> 
             }
         } else if r.is_dir() {
             let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-            for e in walkdir::WalkDir::new(&r)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-            {
+            // Folders rendered by a tool: their own YAML files are its input.
+            let mut rendered: Vec<PathBuf> = Vec::new();
+            let mut walk = walkdir::WalkDir::new(&r).sort_by_file_name().into_iter();
+            while let Some(e) = walk.next() {
+                let Ok(e) = e else { continue };
                 let p = e.path();
-                if !e.file_type().is_file() {
+                let rel = p.strip_prefix(&args.root).unwrap_or(p);
+                let excluded = || {
+                    whole
+                        && checker
+                            .exclude
+                            .iter()
+                            .any(|g| glob_match(g, &rel.to_string_lossy()))
+                };
+                if e.file_type().is_dir() {
+                    if excluded() {
+                        walk.skip_current_dir();
+                    } else if let Some(set) = render::tool_folder(p) {
+                        rendered.push(p.to_path_buf());
+                        if matches!(set, render::Folder::Helm) {
+                            // A chart's templates are not YAML until Helm renders them.
+                            walk.skip_current_dir();
+                            sets.push(Set::Helm(p.to_path_buf()));
+                        } else {
+                            sets.push(Set::Kustomize(p.to_path_buf()));
+                        }
+                    }
                     continue;
                 }
-                let rel = p.strip_prefix(&args.root).unwrap_or(p);
-                if whole
-                    && checker
-                        .exclude
-                        .iter()
-                        .any(|g| glob_match(g, &rel.to_string_lossy()))
-                {
+                if !e.file_type().is_file() || excluded() {
                     continue;
                 }
                 if is_md(p) {
                     sets.push(Set::Markdown(p.to_path_buf()));
-                } else if is_yaml(p) && !is_tool_config(p) {
+                } else if is_yaml(p)
+                    && !is_tool_config(p)
+                    && !p.parent().is_some_and(|d| rendered.iter().any(|x| x == d))
+                {
                     by_dir
                         .entry(p.parent().unwrap_or(&r).to_path_buf())
                         .or_default()

@@ -3,8 +3,9 @@
 //! Each `*.json` file of a directory is one JSON schema of one kind. Its
 //! apiVersion and kind come from `x-kubernetes-group-version-kind`, from
 //! single-value enums of `properties.apiVersion`/`properties.kind`, or from
-//! the file name in kubeconform's layout: `<group>/<kind>_<version>.json`
-//! (kubeconform writes the kind in lower case: such kinds match any case).
+//! the file name: the CRDs-catalog layout `<group>/<kind>_<version>.json`,
+//! or kubeconform's `<kind>-<group>-<version>.json` / `<kind>-<version>.json`
+//! (both write the kind in lower case: such kinds match any case).
 //! Definitions under `$defs`/`definitions` can be referenced with `$ref`.
 //!
 //! Each `*.yaml`/`*.yml` file holds CustomResourceDefinitions
@@ -20,12 +21,26 @@ use super::yaml::{self, Node, Value};
 use crate::diagnostic::Diagnostic;
 
 /// The schema of a custom kind: an exact match, else a kubeconform file
-/// name's lower-case kind.
+/// name's lower-case kind, else kubeconform's `{kind}-{group}-{version}.json`
+/// name, which keeps only the group's first label (`cert-manager` of
+/// `cert-manager.io`).
 pub fn find(s: &Schemas, api: &str, kind: &str) -> Option<u32> {
+    let lower = kind.to_ascii_lowercase();
     s.by_gvk
         .get(&(api.to_string(), kind.to_string()))
-        .or_else(|| s.by_gvk.get(&(api.to_string(), kind.to_ascii_lowercase())))
+        .or_else(|| s.by_gvk.get(&(api.to_string(), lower.clone())))
+        .or_else(|| {
+            let (group, version) = api.rsplit_once('/')?;
+            let first = group.split('.').next().unwrap_or(group);
+            s.by_gvk.get(&(first_label_api(first, version), lower))
+        })
         .copied()
+}
+
+/// The key of a schema named `{kind}-{group}-{version}.json`: the first
+/// label of the group, marked as a prefix.
+fn first_label_api(first: &str, version: &str) -> String {
+    format!("{first}.*/{version}")
 }
 
 pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
@@ -67,6 +82,11 @@ pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    Ok(compile(&defs, gvks))
+}
+
+/// Compiles named schemas and indexes them by (apiVersion, kind).
+fn compile(defs: &[(String, Json)], gvks: Vec<(String, String, String)>) -> Schemas {
     let refs: Vec<(&str, &Json)> = defs.iter().map(|(n, j)| (n.as_str(), j)).collect();
     let mut s = Schemas::compile(&refs);
     for (api, kind, name) in gvks {
@@ -74,7 +94,7 @@ pub fn load(dirs: &[PathBuf]) -> Result<Schemas, Vec<Diagnostic>> {
             s.by_gvk.insert((api, kind), id);
         }
     }
-    Ok(s)
+    s
 }
 
 fn single_enum(json: &Json, prop: &str) -> Option<String> {
@@ -130,9 +150,17 @@ fn add(
             .unwrap_or("");
         let kind_in_title = json.get("title").and_then(Json::as_str).map(str::to_owned);
         if let Some((kind, version)) = stem.rsplit_once('_') {
+            // The CRDs-catalog layout `{group}/{kind}_{version}.json`;
             // `find` looks lower-case kinds up case-insensitively.
             let kind = kind_in_title.unwrap_or_else(|| kind.to_ascii_lowercase());
             found.push((format!("{group}/{version}"), kind));
+        } else if let Some((kind, rest)) = stem.split_once('-') {
+            // kubeconform's `{kind}-{group}-{version}.json` and `{kind}-{version}.json`.
+            let kind = kind.to_ascii_lowercase();
+            match rest.rsplit_once('-') {
+                Some((first, version)) => found.push((first_label_api(first, version), kind)),
+                None => found.push((rest.to_string(), kind)),
+            }
         }
     }
     if found.is_empty() {
@@ -143,7 +171,7 @@ fn add(
                 "cannot tell which apiVersion and kind this schema is for",
             )
             .with_note(
-                "add x-kubernetes-group-version-kind, or name it <group>/<kind>_<version>.json",
+                "add x-kubernetes-group-version-kind, or name it <group>/<kind>_<version>.json or <kind>-<group>-<version>.json",
             ),
         );
         return;
@@ -205,37 +233,28 @@ fn add_crds(
             ));
             continue;
         }
-        let group = root.path(&["spec", "group"]).and_then(Node::as_str);
-        let crd_kind = root.path(&["spec", "names", "kind"]).and_then(Node::as_str);
-        let (Some(group), Some(crd_kind)) = (group, crd_kind) else {
+        let Some((group, crd_kind, versions)) = served_versions(root) else {
             errors.push(at(
                 root,
                 "CustomResourceDefinition without spec.group or spec.names.kind".into(),
             ));
             continue;
         };
-        for v in root.path(&["spec", "versions"]).map_or(&[][..], Node::seq) {
-            let Some(version) = v.get("name").and_then(Node::as_str) else {
-                continue;
-            };
-            if v.get("served").and_then(Node::as_bool) == Some(false) {
-                continue;
-            }
-            let Some(schema) = v.path(&["schema", "openAPIV3Schema"]) else {
+        for (v, version, schema) in versions {
+            let Some(schema) = schema else {
                 errors.push(at(
                     v,
                     format!("{group}/{version} {crd_kind} has no schema.openAPIV3Schema"),
                 ));
                 continue;
             };
-            let json = closed_schema(schema);
             let name = format!("{}#{group}/{version}/{crd_kind}", path.display());
             gvks.push((
                 format!("{group}/{version}"),
                 crd_kind.to_string(),
                 name.clone(),
             ));
-            defs.push((name, json));
+            defs.push((name, structural(schema)));
         }
     }
     if gvks.len() == gvks_before && errors.len() == errors_before {
@@ -247,8 +266,30 @@ fn add_crds(
     }
 }
 
-/// A CRD version's `openAPIV3Schema` as the JSON schema it enforces.
-fn closed_schema(schema: &Node) -> Json {
+/// A served version of a CRD: its node, name and `openAPIV3Schema`.
+type Served<'a> = (&'a Node, &'a str, Option<&'a Node>);
+
+/// A CustomResourceDefinition's group, kind and served versions.
+fn served_versions(root: &Node) -> Option<(&str, &str, Vec<Served<'_>>)> {
+    let group = root.path(&["spec", "group"]).and_then(Node::as_str)?;
+    let kind = root
+        .path(&["spec", "names", "kind"])
+        .and_then(Node::as_str)?;
+    let versions = root
+        .path(&["spec", "versions"])
+        .map_or(&[][..], Node::seq)
+        .iter()
+        .filter(|v| v.get("served").and_then(Node::as_bool) != Some(false))
+        .filter_map(|v| {
+            let name = v.get("name").and_then(Node::as_str)?;
+            Some((v, name, v.path(&["schema", "openAPIV3Schema"])))
+        })
+        .collect();
+    Some((group, kind, versions))
+}
+
+/// A CRD version's schema as the apiserver applies it: unknown fields closed.
+fn structural(schema: &Node) -> Json {
     let mut json = to_json(schema);
     close(&mut json, true);
     json
@@ -257,34 +298,28 @@ fn closed_schema(schema: &Node) -> Json {
 /// The served versions of one CustomResourceDefinition object, compiled
 /// (the walk validates custom resources against the CRD applied before them).
 pub fn compile_crd(crd: &Node) -> Schemas {
-    let group = crd
-        .path(&["spec", "group"])
-        .and_then(Node::as_str)
-        .unwrap_or("");
-    let kind = crd
-        .path(&["spec", "names", "kind"])
-        .and_then(Node::as_str)
-        .unwrap_or("");
+    from_objects(&[crd])
+}
+
+/// The schemas of the CustomResourceDefinitions found among the checked
+/// objects (`apiextensions.k8s.io/v1`): each served version validates the
+/// custom resources of its group and kind, as the apiserver would once the
+/// CRD is applied. Versions without a schema are left out.
+pub fn from_objects(crds: &[&Node]) -> Schemas {
     let mut defs: Vec<(String, Json)> = Vec::new();
-    for v in crd.path(&["spec", "versions"]).map_or(&[][..], Node::seq) {
-        if v.get("served").and_then(Node::as_bool) == Some(false) {
+    let mut gvks: Vec<(String, String, String)> = Vec::new();
+    for (i, root) in crds.iter().enumerate() {
+        let Some((group, kind, versions)) = served_versions(root) else {
             continue;
-        }
-        if let (Some(version), Some(schema)) = (
-            v.get("name").and_then(Node::as_str),
-            v.path(&["schema", "openAPIV3Schema"]),
-        ) {
-            defs.push((format!("{group}/{version}"), closed_schema(schema)));
-        }
-    }
-    let refs: Vec<(&str, &Json)> = defs.iter().map(|(n, j)| (n.as_str(), j)).collect();
-    let mut s = Schemas::compile(&refs);
-    for (api, _) in &defs {
-        if let Some(&id) = s.by_name.get(api) {
-            s.by_gvk.insert((api.clone(), kind.to_owned()), id);
+        };
+        for (_, version, schema) in versions {
+            let Some(schema) = schema else { continue };
+            let name = format!("crd#{i}/{group}/{version}/{kind}");
+            gvks.push((format!("{group}/{version}"), kind.to_string(), name.clone()));
+            defs.push((name, structural(schema)));
         }
     }
-    s
+    compile(&defs, gvks)
 }
 
 fn to_json(n: &Node) -> Json {

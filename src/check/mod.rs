@@ -19,8 +19,11 @@ pub mod custom;
 pub mod deprecations;
 pub mod docs;
 pub mod expect;
+pub mod flags;
+pub mod input;
 pub mod lints;
 pub mod markdown;
+pub mod render;
 pub mod rules;
 pub mod validate;
 pub mod walk;
@@ -52,6 +55,10 @@ pub struct CheckOptions {
     pub rules: BTreeMap<String, RuleLevel>,
     /// Globs, relative to the course root, that the whole-course check skips.
     pub exclude: Vec<String>,
+    /// Kinds not checked (`--skip`): `Kind` or `apiVersion/Kind`.
+    pub skip: Vec<String>,
+    /// Kinds refused (`--reject`).
+    pub reject: Vec<String>,
 }
 
 impl CheckOptions {
@@ -75,6 +82,7 @@ impl CheckOptions {
                 })
                 .collect(),
             exclude: k.exclude.clone(),
+            ..CheckOptions::default()
         }
     }
 }
@@ -133,6 +141,8 @@ pub struct Checker {
     custom: Schemas,
     rules: BTreeMap<String, RuleLevel>,
     pub(crate) exclude: Vec<String>,
+    skip: Vec<String>,
+    reject: Vec<String>,
 }
 
 /// One Kubernetes object found in a source.
@@ -231,6 +241,8 @@ impl Checker {
             custom,
             rules: opts.rules.clone(),
             exclude: opts.exclude.clone(),
+            skip: opts.skip.clone(),
+            reject: opts.reject.clone(),
         })
     }
 
@@ -277,15 +289,29 @@ impl Checker {
         for (i, p) in parsed.iter().enumerate() {
             collect_objects(i, p, &mut objs, &mut raws);
         }
+        // CustomResourceDefinitions of the set validate its custom resources.
+        let crds: Vec<&Node> = objs
+            .iter()
+            .filter(|o| o.api == "apiextensions.k8s.io/v1" && o.kind == "CustomResourceDefinition")
+            .map(|o| o.node)
+            .collect();
+        let inline = (!crds.is_empty()).then(|| custom::from_objects(&crds));
+        let inline = inline.as_ref();
         for o in &mut objs {
             let key = (o.api.to_string(), o.kind.to_string());
             o.known = self.schemas.iter().any(|s| s.by_gvk.contains_key(&key))
-                || custom::find(&self.custom, o.api, o.kind).is_some();
+                || custom::find(&self.custom, o.api, o.kind).is_some()
+                || inline.is_some_and(|s| custom::find(s, o.api, o.kind).is_some());
+        }
+        if !self.skip.is_empty() || !self.reject.is_empty() {
+            self.skip_and_reject(&mut objs, &mut raws);
         }
         let per_obj: Vec<Vec<Raw>> = if objs.len() > 8 {
-            objs.par_iter().map(|o| self.check_object(o)).collect()
+            objs.par_iter()
+                .map(|o| self.check_object(o, inline))
+                .collect()
         } else {
-            objs.iter().map(|o| self.check_object(o)).collect()
+            objs.iter().map(|o| self.check_object(o, inline)).collect()
         };
         raws.extend(per_obj.into_iter().flatten());
         for (i, f) in cross::check(&objs, sources) {
@@ -305,7 +331,35 @@ impl Checker {
         out
     }
 
-    fn check_object(&self, o: &Obj) -> Vec<Raw> {
+    /// Drops the objects of `--skip` kinds, and those of `--reject` kinds
+    /// with an error each.
+    fn skip_and_reject(&self, objs: &mut Vec<Obj>, raws: &mut Vec<Raw>) {
+        let matches =
+            |list: &[String], o: &Obj| list.iter().any(|e| flags::kind_matches(e, o.api, o.kind));
+        objs.retain(|o| {
+            if matches(&self.skip, o) {
+                return false;
+            }
+            if matches(&self.reject, o) {
+                raws.push(Raw {
+                    src: o.src,
+                    lines: o.lines,
+                    finding: Finding {
+                        rule: "rejected-kind",
+                        pos: o.node.get("kind").map_or(o.node.pos, |n| n.pos),
+                        message: format!("{} {} is rejected by --reject", o.api, o.kind),
+                        notes: Vec::new(),
+                    },
+                    version: None,
+                });
+                return false;
+            }
+            true
+        });
+    }
+
+    /// `inline`: the schemas of the set's own CustomResourceDefinitions.
+    fn check_object(&self, o: &Obj, inline: Option<&Schemas>) -> Vec<Raw> {
         let mut findings = Vec::new();
         let mut versioned: Vec<(Finding, Vec<usize>)> = Vec::new();
         let retired = deprecations::lookup(o.api, o.kind);
@@ -421,6 +475,10 @@ impl Checker {
             }
         } else if let Some(id) = custom::find(&self.custom, o.api, o.kind) {
             validate::validate(&self.custom, id, o.node, &mut findings);
+        } else if let Some((s, id)) =
+            inline.and_then(|s| custom::find(s, o.api, o.kind).map(|id| (s, id)))
+        {
+            validate::validate(s, id, o.node, &mut findings);
         } else if !removed {
             findings.push(self.unknown_kind(o, api_pos));
         }
@@ -567,8 +625,14 @@ fn diagnostic_at(
     f: Finding,
     version: Option<String>,
 ) -> Diagnostic {
-    let mut d = Diagnostic::new(severity, f.rule, src.path.clone(), f.message);
     let line = f.pos.line as usize;
+    let mut message = f.message;
+    if let Some(p) = rules::placeholder(f.rule, text, line, f.pos.col as usize) {
+        message.push_str(&format!(
+            "; `{p}` looks like an unexpanded template variable: render the template (helm template, envsubst, kustomize) and check its output"
+        ));
+    }
+    let mut d = Diagnostic::new(severity, f.rule, src.path.clone(), message);
     d.line = if line == 0 { 0 } else { line + src.line_offset };
     d.col = if f.pos.col == 0 {
         0

@@ -76,6 +76,9 @@ fn walk(
             return;
         }
     }
+    if let Some(b) = &s.bounds {
+        check_bounds(b, node, path, out);
+    }
     match &node.value {
         Value::Map(entries) => {
             for (i, (k, v)) in entries.iter().enumerate() {
@@ -164,6 +167,54 @@ fn walk(
             });
         }
         _ => {}
+    }
+}
+
+/// `minimum`/`maximum` of a number and `pattern` of a string.
+fn check_bounds(b: &super::bundle::Bounds, node: &Node, path: &str, out: &mut Vec<Finding>) {
+    let mut fail = |message: String| {
+        out.push(Finding {
+            rule: "invalid-value",
+            pos: node.pos,
+            message,
+            notes: Vec::new(),
+        })
+    };
+    let number = match &node.value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    };
+    if let Some(v) = number {
+        let shown = node.show();
+        if let Some(min) = b.minimum
+            && (v < min || (b.exclusive_minimum && v == min))
+        {
+            let how = if b.exclusive_minimum {
+                "above"
+            } else {
+                "at least"
+            };
+            fail(format!("`{path}` must be {how} {min}, not {shown}"));
+        }
+        if let Some(max) = b.maximum
+            && (v > max || (b.exclusive_maximum && v == max))
+        {
+            let how = if b.exclusive_maximum {
+                "below"
+            } else {
+                "at most"
+            };
+            fail(format!("`{path}` must be {how} {max}, not {shown}"));
+        }
+    }
+    if let (Value::Str(text), Some((src, Some(re)))) = (&node.value, &b.pattern)
+        && !re.is_match(text)
+    {
+        fail(format!(
+            "`{path}` must match the pattern `{src}`, not {}",
+            node.show()
+        ));
     }
 }
 

@@ -204,6 +204,23 @@ enum Frame {
     Map(Node, usize, Option<Node>),
 }
 
+/// Where a tab error really is: the parser reports a tab in indentation at
+/// the end of the line before it (`found a tab` while scanning that line's
+/// value). The tab's own line and column: the first indentation tab from the
+/// reported line on; else the reported place.
+fn tab_at(text: &str, info: &str, line: u32, col: u32) -> (u32, u32) {
+    if !info.contains("tab") || line == 0 {
+        return (line, col);
+    }
+    for (i, l) in text.lines().enumerate().skip(line as usize - 1).take(3) {
+        let indent: &str = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+        if let Some(c) = indent.find('\t') {
+            return (i as u32 + 1, c as u32 + 1);
+        }
+    }
+    (line, col)
+}
+
 /// Parses a YAML stream (the BOM must already be stripped).
 pub fn parse(text: &str) -> Stream {
     let mut out = Stream::default();
@@ -238,6 +255,7 @@ pub fn parse(text: &str) -> Stream {
                 // saphyr-parser has its own nesting limit, which it reports
                 // as a syntax error; it is a limit like ours.
                 let limit = e.info().contains("recursion limit");
+                let (line, col) = tab_at(text, e.info(), m.line() as u32, m.col() as u32 + 1);
                 out.error = Some(ParseError {
                     rule: if limit { "yaml-limit" } else { "yaml-syntax" },
                     message: if limit {
@@ -245,8 +263,8 @@ pub fn parse(text: &str) -> Stream {
                     } else {
                         e.info().to_string()
                     },
-                    line: m.line() as u32,
-                    col: m.col() as u32 + 1,
+                    line,
+                    col,
                 });
                 break;
             }

@@ -3,3 +3,4 @@
 pub mod browser;
 pub mod sites;
 pub mod static_server;
+pub mod tools;

@@ -1,6 +1,6 @@
 //! Object rules the apiserver enforces and schemas miss (pkg/apis/*/validation).
 
-use super::{Out, names, pod, pod_spec, pod_template};
+use super::{Out, names, network, pod, pod_spec, pod_template};
 use crate::check::yaml::{Node, Pos, Value};
 
 /// Runs every apiserver rule on one object.
@@ -27,6 +27,7 @@ pub fn check(api: &str, kind: &str, obj: &Node, out: &mut Out) {
         "ConfigMap" | "Secret" => config_keys(kind, obj, out),
         "HorizontalPodAutoscaler" => hpa(obj, out),
         "PodDisruptionBudget" => pdb(obj, out),
+        "NetworkPolicy" => network::network_policy(obj, out),
         _ => {}
     }
 }
@@ -227,7 +228,7 @@ fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {
             let at = tlabels.map_or(template.pos, |l| l.pos);
             out.push_note(
                 "selector-mismatch",
-                sel.pos,
+                unmatched(sel, tlabels).map_or(sel.pos, |n| n.pos),
                 format!("`spec.selector` does not match the Pod template's labels ({kind} {api})"),
                 format!("template labels at line {}:{}", at.line, at.col),
             );
@@ -265,6 +266,27 @@ fn workload(api: &str, kind: &str, obj: &Node, out: &mut Out) {
     }
 }
 
+/// The first part of a selector that the labels do not satisfy: a
+/// `matchLabels` value (or its key when the label is absent), else a
+/// `matchExpressions` item.
+fn unmatched<'a>(sel: &'a Node, labels: Option<&Node>) -> Option<&'a Node> {
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Node::scalar_text);
+    if let Some(ml) = sel.get("matchLabels") {
+        for (k, v) in ml.entries() {
+            let key = k.scalar_text().unwrap_or_default();
+            match label(&key) {
+                None => return Some(k),
+                Some(have) if v.scalar_text().as_ref() != Some(&have) => return Some(v),
+                Some(_) => {}
+            }
+        }
+    }
+    sel.get("matchExpressions")?
+        .seq()
+        .iter()
+        .find(|e| !expression_matches(e, &label).unwrap_or(true))
+}
+
 fn service(obj: &Node, out: &mut Out) {
     let Some(spec) = obj.get("spec") else { return };
     let ty = spec
@@ -297,8 +319,11 @@ fn service(obj: &Node, out: &mut Out) {
                 _ => {}
             }
         }
+        // nodePort 0 means unset: allowed on every type
+        // (core/validation/validation.go ValidateService).
         if let Some(np) = p.get("nodePort")
             && let Some(v) = np.as_int()
+            && v != 0
         {
             if !matches!(ty, "NodePort" | "LoadBalancer") {
                 out.push(
@@ -308,7 +333,7 @@ fn service(obj: &Node, out: &mut Out) {
                         "`nodePort` is only allowed on NodePort and LoadBalancer Services, not {ty}"
                     ),
                 );
-            } else if v != 0 && !(30000..=32767).contains(&v) {
+            } else if !(30000..=32767).contains(&v) {
                 out.push_note(
                     "node-port-range",
                     np.pos,
@@ -346,6 +371,7 @@ fn service(obj: &Node, out: &mut Out) {
             None => {}
         }
     }
+    network::service_ips(spec, out);
     if ty == "ExternalName" && spec.get("externalName").is_none() {
         out.push(
             "missing-field",

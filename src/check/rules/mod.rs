@@ -3,6 +3,7 @@
 pub mod apiserver;
 pub mod enums;
 pub mod names;
+pub mod network;
 pub mod pod;
 pub mod quantity;
 
@@ -37,6 +38,21 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "no schema for this apiVersion/kind (a custom resource?)",
         ),
         ("config", E, "an invalid [kubernetes] setting"),
+        (
+            "rejected-kind",
+            E,
+            "an object of a kind refused with --reject",
+        ),
+        (
+            "render-failed",
+            E,
+            "kubectl kustomize or helm template failed on a folder",
+        ),
+        (
+            "tool-missing",
+            W,
+            "a Kustomize or Helm folder not checked: its program is not installed",
+        ),
         ("io", E, "a file that cannot be read"),
         ("unknown-field", E, "a field the schema does not define"),
         ("invalid-type", E, "a value of the wrong type"),
@@ -67,6 +83,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "two containers, ports, volumes or env vars with one name",
         ),
         ("port-range", E, "a port outside 1-65535"),
+        (
+            "duplicate-env",
+            W,
+            "an env var set twice in one container (the last one wins)",
+        ),
         ("node-port-range", E, "a nodePort outside 30000-32767"),
         (
             "invalid-port-name",
@@ -271,4 +292,47 @@ pub fn containers(spec: &Node) -> impl Iterator<Item = &Node> {
 /// The position to report a value at: the value, or the key when the value is null.
 pub fn at(n: &Node) -> Pos {
     n.pos
+}
+
+/// The rules whose value must be a number, quantity, name or base64: a
+/// template variable left in such a value is the likely cause.
+const TYPED_VALUE_RULES: &[&str] = &[
+    "yaml-syntax",
+    "invalid-type",
+    "invalid-quantity",
+    "invalid-name",
+    "invalid-label",
+    "invalid-base64",
+    "invalid-port-name",
+    "invalid-value",
+    "port-range",
+];
+
+/// An unexpanded template variable (`${VAR}`, `{{ .Values.x }}`,
+/// `<PLACEHOLDER>`) on a diagnostic's line from its column on, for the
+/// rules of [`TYPED_VALUE_RULES`].
+pub fn placeholder(rule: &str, text: &str, line: usize, col: usize) -> Option<String> {
+    if !TYPED_VALUE_RULES.contains(&rule) {
+        return None;
+    }
+    let l = crate::diagnostic::source_line(text, line)?;
+    let rest: String = l.chars().skip(col.saturating_sub(1)).collect();
+    let rest = rest.split(" #").next().unwrap_or("");
+    let between = |open: &str, close: &str| -> Option<String> {
+        let a = rest.find(open)?;
+        let b = rest[a + open.len()..].find(close)? + a + open.len() + close.len();
+        Some(rest[a..b].to_string())
+    };
+    between("${", "}")
+        .or_else(|| between("{{", "}}"))
+        .or_else(|| {
+            let p = between("<", ">")?;
+            let inner = &p[1..p.len() - 1];
+            (!inner.is_empty()
+                && inner.chars().any(|c| c.is_ascii_alphabetic())
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .then_some(p)
+        })
 }

@@ -99,15 +99,33 @@ pub fn check<'a>(spec: &'a Node, claims: &[&'a Node], out: &mut Out) {
                 );
             }
         }
+        let mut env_names: HashMap<&str, &Node> = HashMap::new();
         for e in c.get("env").map(Node::seq).unwrap_or(&[]) {
-            if let Some(n) = e.get("name")
-                && let Some(name) = n.as_str()
-                && let Err(msg) = names::env_var_name(name)
-            {
+            let Some(n) = e.get("name") else { continue };
+            let Some(name) = n.as_str() else { continue };
+            if let Err(msg) = names::env_var_name(name) {
                 out.push(
                     "invalid-env-name",
                     n.pos,
                     format!("env var name `{name}` {msg}"),
+                );
+            }
+            // The apiserver accepts it with a warning that it "hides previous
+            // definition" (kubernetes/kubernetes pkg/api/pod/warnings.go),
+            // except a value that extends the earlier one through `$(NAME)`.
+            let reference = format!("$({name})");
+            let extends = e.get("valueFrom").is_none()
+                && e.get("value")
+                    .and_then(Node::as_str)
+                    .is_some_and(|v| v != reference && v.contains(&reference));
+            if let Some(prev) = env_names.insert(name, n)
+                && !extends
+            {
+                out.push_note(
+                    "duplicate-env",
+                    n.pos,
+                    format!("env var `{name}` is set twice in the container; this value hides the first, which `kubectl apply` may drop"),
+                    format!("the one it hides is at line {}", prev.pos.line),
                 );
             }
         }
@@ -117,7 +135,40 @@ pub fn check<'a>(spec: &'a Node, claims: &[&'a Node], out: &mut Out) {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
             if let Some(p) = c.get(probe) {
                 probe_handler(c, probe, p, out);
+                handler_ports(p, out);
             }
+        }
+        for hook in ["postStart", "preStop"] {
+            if let Some(h) = c.path(&["lifecycle", hook]) {
+                handler_ports(h, out);
+            }
+        }
+    }
+    super::network::pod_ips(spec, out);
+}
+
+/// The ports of a probe's or lifecycle hook's handler: a number in range or
+/// a port name (core/validation/validation.go validateHTTPGetAction,
+/// validateTCPSocketAction, validateGRPCAction).
+fn handler_ports(h: &Node, out: &mut Out) {
+    for handler in ["httpGet", "tcpSocket", "grpc"] {
+        let Some(n) = h.path(&[handler, "port"]) else {
+            continue;
+        };
+        match &n.value {
+            Value::Int(_) => port_range(n, &format!("{handler}.port"), out),
+            Value::Str(s) if handler != "grpc" => {
+                if let Err(e) = names::port_name(s) {
+                    out.push(
+                        "invalid-port-name",
+                        n.pos,
+                        format!(
+                            "{handler}.port `{s}` is not a port number or a valid port name: {e}"
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 }
