@@ -207,3 +207,27 @@ fn enough_file_descriptors(want: usize) -> bool {
 fn enough_file_descriptors(_: usize) -> bool {
     true
 }
+
+#[test]
+fn requests_pipelined_behind_the_reload_stream_do_not_hold_the_workers() {
+    let dir = course();
+    let server = serve(dir.path());
+    let a = server.addr();
+    // Twice as many as the server has HTTP workers: each pipelined request
+    // used to hold one until its stream ended.
+    let mut held: Vec<Listener> = (0..8)
+        .map(|_| Listener::with_request(a, SMUGGLED.as_bytes()).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(get(a, "/").status, 200);
+    // The streams go on, with nothing but events in them.
+    for l in &mut held {
+        let mut rest = String::new();
+        let until = Instant::now() + Duration::from_millis(1200);
+        while let Some(line) = l.line(until.saturating_duration_since(Instant::now())) {
+            rest.push_str(&line);
+        }
+        assert!(rest.contains(": ping"), "{rest:?}");
+        assert!(!rest.contains("HTTP/1.1"), "{rest:?}");
+    }
+}

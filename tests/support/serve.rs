@@ -122,10 +122,16 @@ impl Listener {
 
     /// A listener that got its `hello`, or the status it was refused with.
     pub fn try_connect(addr: SocketAddr) -> Result<Listener, u16> {
+        Listener::with_request(addr, b"")
+    }
+
+    /// A listener that sent `more` right after its request (pipelined).
+    pub fn with_request(addr: SocketAddr, more: &[u8]) -> Result<Listener, u16> {
         let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
         s.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
-        s.write_all(b"GET /__kourse/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+        let request = b"GET /__kourse/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n";
+        s.write_all(&[&request[..], more].concat()).unwrap();
         let mut l = Listener {
             r: BufReader::new(s),
         };
@@ -141,7 +147,7 @@ impl Listener {
     }
 
     /// The next line, waiting at most `within`; `None` at the end.
-    fn line(&mut self, within: Duration) -> Option<String> {
+    pub fn line(&mut self, within: Duration) -> Option<String> {
         let deadline = Instant::now() + within;
         let mut line = String::new();
         while Instant::now() < deadline {

@@ -120,6 +120,7 @@ impl ClientConnection {
 
         // building the writer for the request
         let writer = self.sink.next().unwrap();
+        let take_over = writer.take_over();
 
         // follow-up for next potential request
         let mut data_source = self.source.next().unwrap();
@@ -147,6 +148,7 @@ impl ClientConnection {
         })?;
 
         self.previous_body = request.body_end.take();
+        request.take_over = Some(take_over);
 
         // return the request
         Ok(request)
