@@ -1,147 +1,15 @@
 //! `kourse serve` over real sockets: content types, 404, hostile paths,
 //! malformed requests, the reload channel, the error overlay, many listeners.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::io::Write;
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use kourse::serve::{ServeOptions, Server, start};
+#[path = "support/serve.rs"]
+mod serve_support;
+use serve_support::{Listener, course, get, raw, serve, wait_until};
 
 const PAGE: &str = "content/01-first-steps/first-pod.md";
-
-fn course() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    kourse::init::init(dir.path()).unwrap();
-    dir
-}
-
-fn serve(root: &Path) -> Server {
-    start(ServeOptions {
-        root: root.to_path_buf(),
-        port: 0,
-        quiet: true,
-        keepalive: Duration::from_millis(500),
-        ..Default::default()
-    })
-    .unwrap_or_else(|d| panic!("{d:?}"))
-}
-
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// Sends raw bytes (so nothing normalises the path) and reads the reply.
-fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request).unwrap();
-    let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf);
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(buf.len(), |i| i + 4);
-    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Reply {
-        status,
-        head,
-        body: buf[split..].to_vec(),
-    }
-}
-
-fn get(addr: SocketAddr, path: &str) -> Reply {
-    raw(
-        addr,
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-}
-
-/// A raw SSE listener.
-struct Listener {
-    r: BufReader<TcpStream>,
-}
-
-impl Listener {
-    fn connect(addr: SocketAddr) -> Listener {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        s.write_all(b"GET /__kourse/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
-        let mut l = Listener {
-            r: BufReader::new(s),
-        };
-        l.next("hello", Duration::from_secs(10));
-        l
-    }
-
-    /// The data of the next event named `name`, skipping others.
-    fn next(&mut self, name: &str, within: Duration) -> String {
-        self.try_next(name, within)
-            .unwrap_or_else(|| panic!("no `{name}` event within {within:?}"))
-    }
-
-    fn try_next(&mut self, name: &str, within: Duration) -> Option<String> {
-        let deadline = Instant::now() + within;
-        let mut event = String::new();
-        let mut line = String::new();
-        while Instant::now() < deadline {
-            line.clear();
-            match self.r.read_line(&mut line) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(_) => return None,
-            }
-            let l = line.trim_end();
-            if let Some(e) = l.strip_prefix("event: ") {
-                event = e.to_owned();
-            } else if let Some(d) = l.strip_prefix("data: ") {
-                if event == name {
-                    return Some(d.to_owned());
-                }
-            }
-        }
-        None
-    }
-}
-
-fn wait_until(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
-}
 
 #[test]
 fn content_types_headers_404_and_redirects() {

@@ -2,13 +2,13 @@
 //! either is refused or becomes a site path that cannot leave the site
 //! (no `..`, `.`, empty or drive segments, no separators or ASCII control
 //! bytes inside a segment), normalises to itself when sent again, and looks up
-//! only files that exist.
+//! only files that exist and are not dot-files or in a dot-folder.
 #![no_main]
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kourse::serve::http::{Lookup, SitePath, lookup, site_path};
+use kourse::serve::http::{Lookup, SitePath, hidden, lookup, site_path};
 use libfuzzer_sys::fuzz_target;
 
 fn files() -> &'static HashMap<String, Arc<Vec<u8>>> {
@@ -21,6 +21,10 @@ fn files() -> &'static HashMap<String, Arc<Vec<u8>>> {
             "first-steps/first-pod.html",
             "kourse/style.css",
             "café/index.html",
+            ".env",
+            ".git/config",
+            "kourse/.secret.css",
+            ".well-known/index.html",
         ]
         .into_iter()
         .map(|p| (p.to_owned(), Arc::new(Vec::new())))
@@ -81,9 +85,13 @@ fn check(target: &str) {
         );
     }
     match lookup(files(), &p) {
-        Lookup::File(f) => assert!(files().contains_key(&f), "{target:?} -> {f:?}"),
+        Lookup::File(f) => {
+            assert!(files().contains_key(&f), "{target:?} -> {f:?}");
+            assert!(!hidden(&f), "{target:?} -> {f:?}");
+        }
         Lookup::Redirect(to) => {
             assert!(to.starts_with('/') && to.ends_with('/') && !to.starts_with("//"));
+            assert!(!hidden(&to[1..]), "{target:?} -> {to:?}");
         }
         Lookup::NotFound => {}
     }

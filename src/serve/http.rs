@@ -4,7 +4,8 @@
 //! thing that can ever be served; on top of that every request path is
 //! decoded and normalised, and anything suspicious (`..`, encoded slashes
 //! or backslashes, NUL and control bytes, invalid UTF-8, drive letters) is
-//! refused with 400 before it reaches the lookup.
+//! refused with 400 before it reaches the lookup. Dot-files and anything in
+//! a dot-folder are not found (404), whatever the site holds.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -138,7 +139,17 @@ pub enum Lookup {
     NotFound,
 }
 
+/// Whether a site path names a dot-file or anything in a dot-folder
+/// (`.git/config`, `static/.env`): never served, even when a course put one
+/// in the site.
+pub fn hidden(path: &str) -> bool {
+    path.split('/').any(|seg| seg.starts_with('.'))
+}
+
 pub fn lookup(files: &Files, p: &SitePath) -> Lookup {
+    if hidden(&p.path) {
+        return Lookup::NotFound;
+    }
     let index = if p.path.is_empty() {
         "index.html".to_owned()
     } else {
@@ -317,6 +328,26 @@ mod tests {
             assert_eq!(site_path(bad), Err(PathError::BadRequest), "{bad}");
         }
         assert!(site_path("/a/").unwrap().dir);
+    }
+
+    #[test]
+    fn dot_files_are_not_found_even_in_the_site() {
+        let files: Files = [
+            ".env",
+            ".git/config",
+            "kourse/.x.css",
+            ".w/index.html",
+            "a.b/c",
+        ]
+        .into_iter()
+        .map(|p| (p.to_owned(), Arc::new(Vec::new())))
+        .collect();
+        for target in ["/.env", "/.git/config", "/kourse/.x.css", "/.w/", "/.w"] {
+            let p = site_path(target).unwrap();
+            assert_eq!(lookup(&files, &p), Lookup::NotFound, "{target}");
+        }
+        let p = site_path("/a.b/c").unwrap();
+        assert_eq!(lookup(&files, &p), Lookup::File("a.b/c".into()));
     }
 
     #[test]

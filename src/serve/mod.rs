@@ -47,7 +47,7 @@ pub struct ServeOptions {
     /// Quiet period that ends a burst of file events.
     pub debounce: Duration,
     /// Interval of keep-alive comments to reload listeners (a vanished
-    /// listener is noticed at the latest after this long).
+    /// listener is noticed at the second comment after it left).
     pub keepalive: Duration,
     /// Print only diagnostics.
     pub quiet: bool,
@@ -66,7 +66,8 @@ impl Default for ServeOptions {
             // An editor's save (write a temporary file, rename it over the
             // page) is over within a millisecond or two.
             debounce: Duration::from_millis(10),
-            keepalive: Duration::from_secs(10),
+            // A closed tab's listener slot is free again within a second.
+            keepalive: Duration::from_millis(500),
             quiet: false,
             watch: true,
             workers: 4,
@@ -513,10 +514,10 @@ fn handle(req: Request, shared: &RwLock<Shared>, hub: &Arc<Hub>, loopback_only: 
                 Body(Arc::new(Vec::new())),
                 true,
             ));
-        } else if hub.is_full() {
-            let _ = req.respond(http::text(503, "too many live-reload listeners\n", false));
+        } else if let Some(slot) = hub.slot() {
+            hub.attach(slot, req.into_writer());
         } else {
-            hub.attach(req.into_writer());
+            let _ = req.respond(http::text(503, "too many live-reload listeners\n", false));
         }
         return;
     }

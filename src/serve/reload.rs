@@ -3,8 +3,11 @@
 //! Each listener gets its own small thread that owns the connection and
 //! waits on a bounded channel; a broadcast only `try_send`s, so a slow or
 //! dead listener never holds up a rebuild or an HTTP worker. A listener is
-//! dropped when a write fails (at the latest at the next keep-alive
-//! comment) or when its queue is full.
+//! dropped when a write fails or when its queue is full. Between events
+//! every listener gets a comment line each keep-alive interval (500 ms by
+//! default): a client that went away is noticed at the second comment after
+//! it left (the first only draws its reset), so its slot among the
+//! [`MAX_LISTENERS`] is free again within about a second.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,6 +59,15 @@ struct State {
     failing: Option<Arc<str>>,
 }
 
+/// One listener's place among the [`MAX_LISTENERS`], given back when dropped.
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub struct Hub {
     listeners: Mutex<Vec<SyncSender<Arc<str>>>>,
     state: Mutex<State>,
@@ -86,8 +98,15 @@ impl Hub {
         self.active.load(Ordering::SeqCst)
     }
 
-    pub fn is_full(&self) -> bool {
-        self.active() >= MAX_LISTENERS
+    /// A place for one more listener, or `None` when all
+    /// [`MAX_LISTENERS`] are taken.
+    pub fn slot(&self) -> Option<Slot> {
+        self.active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_LISTENERS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.active.clone()))
     }
 
     fn broadcast(&self, msg: Arc<str>) {
@@ -143,8 +162,9 @@ impl Hub {
     }
 
     /// Takes over a connection: writes the response head and serves events
-    /// from a thread of its own until the listener goes away.
-    pub fn attach(self: &Arc<Self>, mut w: Box<dyn Write + Send + 'static>) {
+    /// from a thread of its own until the listener goes away, then gives
+    /// its slot back.
+    pub fn attach(self: &Arc<Self>, slot: Slot, mut w: Box<dyn Write + Send + 'static>) {
         let (tx, rx) = sync_channel::<Arc<str>>(QUEUE);
         let hello = {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -165,10 +185,9 @@ impl Hub {
                 .push(tx);
             s
         };
-        let active = self.active.clone();
-        active.fetch_add(1, Ordering::SeqCst);
         let keepalive = self.keepalive;
-        let spawned = std::thread::Builder::new()
+        // If the thread cannot start, the closure is dropped, slot and all.
+        let _ = std::thread::Builder::new()
             .name("kourse-sse".into())
             .stack_size(64 * 1024)
             .spawn(move || {
@@ -178,11 +197,8 @@ impl Hub {
                 {
                     pump(&mut *w, &rx, keepalive);
                 }
-                active.fetch_sub(1, Ordering::SeqCst);
+                drop(slot);
             });
-        if spawned.is_err() {
-            self.active.fetch_sub(1, Ordering::SeqCst);
-        }
     }
 
     /// Ends every listener (their threads exit at once).

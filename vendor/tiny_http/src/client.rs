@@ -1,15 +1,13 @@
-use ascii::AsciiString;
-
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
 use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-use crate::common::{HTTPVersion, Method};
+use crate::common::HTTPVersion;
+use crate::head::{Head, HeadError, HeadParser};
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
@@ -43,10 +41,6 @@ pub struct ClientConnection {
     // kourse patch: whether the previous request's body was read to its end
     previous_body: Option<Receiver<bool>>,
 }
-
-/// kourse patch: longest request line or header line, and most header lines.
-const MAX_LINE: usize = 8 * 1024;
-const MAX_HEADERS: usize = 100;
 
 /// Error that can happen when reading a request.
 #[derive(Debug)]
@@ -87,91 +81,46 @@ impl ClientConnection {
         self.secure
     }
 
-    /// Reads the next line from self.next_header_source.
-    ///
-    /// Reads until `CRLF` is reached. The next read will start
-    ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
-        let mut buf = Vec::new();
-        let mut prev_byte_was_cr = false;
-
-        loop {
-            let byte = self.next_header_source.by_ref().bytes().next();
-
-            let byte = match byte {
-                Some(b) => b?,
-                None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
-            };
-
-            // kourse patch: a request head that never ends (an endless line,
-            // or one byte now and then) no longer grows without bound or
-            // holds its thread for ever.
-            if Instant::now() > self.head_deadline {
-                return Err(IoError::new(ErrorKind::TimedOut, "request head too slow"));
-            }
-            if buf.len() >= MAX_LINE {
-                return Err(IoError::new(ErrorKind::InvalidData, "line too long"));
-            }
-
-            if byte == b'\n' && prev_byte_was_cr {
-                buf.pop(); // removing the '\r'
-                return AsciiString::from_ascii(buf)
-                    .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
-            }
-
-            prev_byte_was_cr = byte == b'\r';
-
-            buf.push(byte);
-        }
-    }
-
-    /// Reads a request from the stream.
-    /// Blocks until the header has been read.
+    /// kourse patch: reads a request head byte by byte through the strict
+    /// parser of `head.rs`.
     fn read(&mut self) -> Result<Request, ReadError> {
         self.head_deadline = Instant::now() + crate::CONNECTION_TIMEOUT;
-        let (method, path, version, headers) = {
-            // reading the request line
-            let (method, path, version) = {
-                let line = self.read_next_line().map_err(|e| match e.kind() {
-                    ErrorKind::InvalidData => ReadError::WrongRequestLine,
-                    _ => ReadError::ReadIoError(e),
-                })?;
-
-                parse_request_line(
-                    line.as_str().trim(), // TODO: remove this conversion
-                )?
-            };
-
-            // getting all headers
-            let headers = {
-                let mut headers = Vec::new();
-                loop {
-                    let line = self.read_next_line().map_err(|e| match e.kind() {
-                        ErrorKind::InvalidData => ReadError::WrongHeader(version.clone()),
-                        _ => ReadError::ReadIoError(e),
-                    })?;
-
-                    if line.is_empty() {
-                        break;
-                    };
-                    if headers.len() >= MAX_HEADERS {
-                        return Err(ReadError::WrongHeader(version));
-                    }
-                    headers.push(match FromStr::from_str(line.as_str().trim()) {
-                        // TODO: remove this conversion
-                        Ok(h) => h,
-                        _ => return Err(ReadError::WrongHeader(version)),
-                    });
+        let mut parser = HeadParser::new();
+        let head = loop {
+            let byte = match self.next_header_source.by_ref().bytes().next() {
+                Some(b) => b.map_err(ReadError::ReadIoError)?,
+                None => {
+                    return Err(ReadError::ReadIoError(IoError::new(
+                        ErrorKind::ConnectionAborted,
+                        "Unexpected EOF",
+                    )))
                 }
-
-                headers
             };
-
-            (method, path, version, headers)
+            // kourse patch: a request head that never ends (one byte now
+            // and then) no longer holds its thread for ever.
+            if Instant::now() > self.head_deadline {
+                return Err(ReadError::ReadIoError(IoError::new(
+                    ErrorKind::TimedOut,
+                    "request head too slow",
+                )));
+            }
+            match parser.push(byte) {
+                Ok(Some(head)) => break head,
+                Ok(None) => {}
+                Err(HeadError::RequestLine) => return Err(ReadError::WrongRequestLine),
+                Err(HeadError::Header(v)) => return Err(ReadError::WrongHeader(v)),
+            }
         };
+        let Head {
+            method,
+            target: path,
+            version,
+            headers,
+        } = head;
 
         // building the writer for the request
         let writer = self.sink.next().unwrap();
+        let take_over = writer.take_over();
 
         // follow-up for next potential request
         let mut data_source = self.source.next().unwrap();
@@ -199,6 +148,7 @@ impl ClientConnection {
         })?;
 
         self.previous_body = request.body_end.take();
+        request.take_over = Some(take_over);
 
         // return the request
         Ok(request)
@@ -231,10 +181,10 @@ impl Iterator for ClientConnection {
             }
 
             let rq = match self.read() {
+                // kourse patch: the answer says that the connection ends.
                 Err(ReadError::WrongRequestLine) => {
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response
+                    bad_request()
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();
                     return None; // we don't know where the next request would start,
@@ -243,8 +193,7 @@ impl Iterator for ClientConnection {
 
                 Err(ReadError::WrongHeader(ver)) => {
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response.raw_print(writer, ver, &[], false, None).ok();
+                    bad_request().raw_print(writer, ver, &[], false, None).ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
                 }
@@ -311,45 +260,9 @@ impl Iterator for ClientConnection {
     }
 }
 
-/// Parses a "HTTP/1.1" string.
-fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
-    let (major, minor) = match version {
-        "HTTP/0.9" => (0, 9),
-        "HTTP/1.0" => (1, 0),
-        "HTTP/1.1" => (1, 1),
-        "HTTP/2.0" => (2, 0),
-        "HTTP/3.0" => (3, 0),
-        _ => return Err(ReadError::WrongRequestLine),
-    };
-
-    Ok(HTTPVersion(major, minor))
-}
-
-/// Parses the request line of the request.
-/// eg. GET / HTTP/1.1
-fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadError> {
-    let mut parts = line.split(' ');
-
-    let method = parts.next().and_then(|w| w.parse().ok());
-    let path = parts.next().map(ToOwned::to_owned);
-    let version = parts.next().and_then(|w| parse_http_version(w).ok());
-
-    method
-        .and_then(|method| Some((method, path?, version?)))
-        .ok_or(ReadError::WrongRequestLine)
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn test_parse_request_line() {
-        let (method, path, ver) = super::parse_request_line("GET /hello HTTP/1.1").unwrap();
-
-        assert!(method == crate::Method::Get);
-        assert!(path == "/hello");
-        assert!(ver == crate::common::HTTPVersion(1, 1));
-
-        assert!(super::parse_request_line("GET /hello").is_err());
-        assert!(super::parse_request_line("qsd qsd qsd").is_err());
-    }
+/// kourse patch: the answer to a head that cannot be read safely; the
+/// connection is closed after it.
+fn bad_request() -> crate::Response<std::io::Empty> {
+    let close = crate::Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap();
+    crate::Response::new_empty(crate::StatusCode(400)).with_header(close)
 }

@@ -121,9 +121,14 @@ pub use request::{ReadWrite, Request};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 
+/// kourse patch: the request-head parser, for fuzzing and tests.
+#[doc(hidden)]
+pub use head::{parse_head, Head, HeadError};
+
 mod client;
 mod common;
 mod connection;
+mod head;
 mod request;
 mod response;
 mod ssl;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use std::sync::mpsc::{channel, Receiver, Sender};
 
-use crate::util::{EqualReader, FusedReader};
+use crate::util::{EqualReader, FusedReader, Turn};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 use chunked_transfer::Decoder;
 
@@ -75,6 +75,10 @@ pub struct Request {
     // kourse patch: tells the connection, once the body reader is dropped,
     // whether the body was read to its end (taken by `client.rs`)
     pub(crate) body_end: Option<Receiver<bool>>,
+
+    // kourse patch: tells the next response's writer that `into_writer`
+    // took the connection over
+    pub(crate) take_over: Option<Sender<Turn>>,
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
@@ -248,6 +252,7 @@ where
         must_send_continue: expects_continue,
         body_end,
         notify_when_responded: None,
+        take_over: None,
     })
 }
 
@@ -436,6 +441,11 @@ impl Request {
     /// Therefore you should always destroy the `Writer` as soon as possible.
     #[inline]
     pub fn into_writer(mut self) -> Box<dyn Write + Send + 'static> {
+        // kourse patch: responses to requests after this one will never
+        // get their turn; they fail at once rather than wait for it.
+        if let Some(t) = self.take_over.take() {
+            t.send(Turn::TakenOver).ok();
+        }
         let writer = self.extract_writer_impl();
         if let Some(sender) = self.notify_when_responded.take() {
             let writer = NotifyOnDrop {

@@ -1,5 +1,5 @@
 use std::io::Result as IoResult;
-use std::io::{Read, Write};
+use std::io::{Error as IoError, ErrorKind, Read, Write};
 
 use std::sync::mpsc::channel;
 use std::sync::mpsc::{Receiver, Sender};
@@ -44,16 +44,29 @@ where
     W: Write + Send,
 {
     writer: Arc<Mutex<W>>,
-    next_trigger: Option<Receiver<()>>,
+    next_trigger: Option<Receiver<Turn>>,
+}
+
+/// kourse patch: what a writer tells the next one: its response is done,
+/// or its request took the stream over for good (`Request::into_writer`,
+/// e.g. an event stream). Upstream the next writer waited for the end of
+/// the stream, and with it the server worker that answered a request
+/// pipelined behind it: a few such connections stopped the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    Done,
+    TakenOver,
 }
 
 pub struct SequentialWriter<W>
 where
     W: Write + Send,
 {
-    trigger: Option<Receiver<()>>,
+    trigger: Option<Receiver<Turn>>,
     writer: Arc<Mutex<W>>,
-    on_finish: Sender<()>,
+    on_finish: Sender<Turn>,
+    // kourse patch: an earlier writer kept the stream; this one writes nothing
+    taken_over: bool,
 }
 
 impl<R: Read + Send> SequentialReaderBuilder<R> {
@@ -106,6 +119,7 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
             trigger: next_next_trigger,
             writer: self.writer.clone(),
             on_finish: tx,
+            taken_over: false,
         })
     }
 }
@@ -124,22 +138,37 @@ impl<R: Read + Send> Read for SequentialReader<R> {
     }
 }
 
+impl<W: Write + Send> SequentialWriter<W> {
+    /// kourse patch: tells the next writer, now, that this one keeps the
+    /// stream: it and every writer after it fail at once instead of waiting.
+    pub fn take_over(&self) -> Sender<Turn> {
+        self.on_finish.clone()
+    }
+
+    /// kourse patch: waits until the writer before this one is done.
+    fn wait_turn(&mut self) -> IoResult<()> {
+        if let Some(v) = self.trigger.take() {
+            if v.recv() == Ok(Turn::TakenOver) {
+                self.taken_over = true;
+                self.on_finish.send(Turn::TakenOver).ok();
+            }
+        }
+        if self.taken_over {
+            let msg = "an earlier response took the connection over";
+            return Err(IoError::new(ErrorKind::BrokenPipe, msg));
+        }
+        Ok(())
+    }
+}
+
 impl<W: Write + Send> Write for SequentialWriter<W> {
     fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
-        if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
-        }
-        self.trigger = None;
-
+        self.wait_turn()?;
         self.writer.lock().unwrap().write(buf)
     }
 
     fn flush(&mut self) -> IoResult<()> {
-        if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
-        }
-        self.trigger = None;
-
+        self.wait_turn()?;
         self.writer.lock().unwrap().flush()
     }
 }
@@ -169,6 +198,15 @@ where
     W: Write + Send,
 {
     fn drop(&mut self) {
-        self.on_finish.send(()).ok();
+        // kourse patch: a takeover already known is passed on.
+        if let Some(v) = self.trigger.take() {
+            self.taken_over |= v.try_recv() == Ok(Turn::TakenOver);
+        }
+        let turn = if self.taken_over {
+            Turn::TakenOver
+        } else {
+            Turn::Done
+        };
+        self.on_finish.send(turn).ok();
     }
 }
