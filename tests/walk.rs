@@ -254,3 +254,16 @@ fn walk_trace_prints_steps_and_state() {
     );
     assert!(err.contains("    ConfigMap shop/settings"), "{err}");
 }
+
+#[test]
+fn claim_templates_file_order_waits_and_remote_files() {
+    assert_eq!(
+        findings("outside"),
+        [
+            // Replicas 2 made data-db-0 and data-db-1, not data-db-2.
+            "walk-not-found content/a.md:11:3",
+            // After `wait --for=delete` the mirror Pod is gone.
+            "walk-not-found content/a.md:31:3",
+        ]
+    );
+}

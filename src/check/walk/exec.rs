@@ -41,6 +41,14 @@ impl Walker<'_> {
                 for input in inputs {
                     self.read_input(input, *recursive, state, &mut docs, &mut out);
                 }
+                // kubectl deletes in file order, but a namespace only starts
+                // terminating: the objects after it in the file are still
+                // there to delete.
+                if mode.deletes() {
+                    docs.sort_by_key(|d| {
+                        d.node.get("kind").and_then(Node::as_str) == Some("Namespace")
+                    });
+                }
                 for d in docs {
                     let o = origin(d.manifest.clone());
                     self.object(state, *mode, d, namespace.as_deref(), o, step_idx, &mut out);
@@ -155,6 +163,34 @@ impl Walker<'_> {
                     }
                 }
             }
+            Action::AwaitCreate {
+                kind,
+                names,
+                namespace,
+            } => {
+                let ns = namespace.as_deref().unwrap_or("default");
+                for name in names {
+                    if state.lookup(kind, Some(ns), name).is_none() {
+                        let made = Step {
+                            action: Action::CreateNamed {
+                                kind: kind.clone(),
+                                name: name.clone(),
+                                namespace: namespace.clone(),
+                                keys: Vec::new(),
+                                secret_type: None,
+                            },
+                            ..step.clone()
+                        };
+                        out.extend(self.run(state, &made, step_idx));
+                        // Only its identity is known.
+                        if let Some(k) = state.lookup(kind, Some(ns), name)
+                            && let Some(obj) = state.objs.get_mut(&k)
+                        {
+                            Arc::make_mut(obj).stub = true;
+                        }
+                    }
+                }
+            }
             Action::Opaque(what) => {
                 state.opaque = true;
                 self.trace_line(format!("  (not walked: `{what}`)"));
@@ -172,12 +208,11 @@ impl Walker<'_> {
         out: &mut Vec<Issue>,
     ) {
         match input {
+            // A pinned remote manifest installs an add-on, like `helm
+            // install`: not walked, and nothing the author could change.
             Input::Remote(url) => {
                 state.opaque = true;
-                out.push(Issue::new(
-                    "walk-not-walked",
-                    format!("`{url}` is remote: the walk does not fetch it, so what it creates is not modelled"),
-                ));
+                self.trace_line(format!("  (not walked: `{url}` is remote)"));
             }
             Input::Stdin(text) => {
                 let src = Arc::new(SourceRef {
@@ -428,7 +463,27 @@ impl Walker<'_> {
         };
         let admitted = rules::admit(&obj, state, out);
         if admitted {
+            let claims = template_claims(&obj);
+            let o = obj.origin.clone();
             state.objs.insert(k, Arc::new(obj));
+            // The StatefulSet controller makes them; they outlive it.
+            for text in claims {
+                let claim = super::state::synthetic(&text);
+                let name = claim.path(&["metadata", "name"]).and_then(Node::as_str);
+                let ns = claim
+                    .path(&["metadata", "namespace"])
+                    .and_then(Node::as_str);
+                if state
+                    .lookup("PersistentVolumeClaim", ns, name.unwrap_or_default())
+                    .is_some()
+                {
+                    continue;
+                }
+                let made = state.put_synthetic(&text, &o).key();
+                if let Some(obj) = state.objs.get_mut(&made) {
+                    Arc::make_mut(obj).stub = true;
+                }
+            }
         }
     }
 
@@ -602,6 +657,37 @@ fn push_docs(text: &str, shown: Option<&str>, src: Arc<SourceRef>, docs: &mut Ve
             });
         }
     }
+}
+
+/// The claims a StatefulSet's `volumeClaimTemplates` make, one per template
+/// and Pod ordinal (`TEMPLATE-STATEFULSET-ORDINAL`), that do not exist yet.
+fn template_claims(sts: &Obj) -> Vec<String> {
+    if sts.kind != "StatefulSet" {
+        return Vec::new();
+    }
+    let spec = sts.node.get("spec");
+    let int = |path: &[&str]| spec.and_then(|s| s.path(path)).and_then(Node::as_int);
+    let replicas = int(&["replicas"]).unwrap_or(1).max(0);
+    let start = int(&["ordinals", "start"]).unwrap_or(0).max(0);
+    let ns = sts.namespace.as_deref().unwrap_or("default");
+    let mut out = Vec::new();
+    let templates = spec.and_then(|s| s.get("volumeClaimTemplates"));
+    for t in templates.map(Node::seq).unwrap_or_default() {
+        let Some(tname) = t.path(&["metadata", "name"]).and_then(Node::as_str) else {
+            continue;
+        };
+        for i in start..start + replicas {
+            let mut text = format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: \"{tname}-{}-{i}\"\n  namespace: {ns:?}\n",
+                sts.name
+            );
+            if let Some(sc) = t.path(&["spec", "storageClassName"]).and_then(Node::as_str) {
+                text.push_str(&format!("spec:\n  storageClassName: {sc:?}\n"));
+            }
+            out.push(text);
+        }
+    }
+    out
 }
 
 /// The apiVersion of kinds kubectl creates from the command line.

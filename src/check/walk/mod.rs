@@ -490,6 +490,9 @@ fn describe(a: &steps::Action) -> String {
         ),
         Action::Scale { kind, name, .. } => format!("scale {kind} {name}"),
         Action::SetImage { kind, name, .. } => format!("set image {kind} {name}"),
+        Action::AwaitCreate { kind, names, .. } => {
+            format!("wait --for=create {kind} {}", names.join(" "))
+        }
         Action::Opaque(w) => w.clone(),
     }
 }

@@ -107,6 +107,14 @@ pub enum Action {
         namespace: Option<String>,
         images: Vec<(String, String)>,
     },
+    /// `wait --for=create KIND/NAME…`: something outside kubectl (the
+    /// kubelet's static Pods, an etcd restore) makes the objects; once the
+    /// wait succeeds they exist, known by name only.
+    AwaitCreate {
+        kind: String,
+        names: Vec<String>,
+        namespace: Option<String>,
+    },
     /// A program that changes the cluster in ways the walk cannot see
     /// (`helm install`, `helm upgrade`): custom resources are no longer
     /// checked for a CRD after it.
@@ -469,6 +477,27 @@ pub fn action(cmd: &Command) -> Option<Action> {
                 name: names.first()?.clone(),
                 namespace,
                 replicas: a.get(&["--replicas"]).and_then(|r| r.parse().ok()),
+            })
+        }
+        // `wait --for=delete` succeeds whether or not the object is there.
+        "wait" if matches!(a.get(&["--for"]), Some("create" | "delete")) => {
+            let (kind, names) = kind_and_names(rest)?;
+            if names.is_empty() || a.has(&["--all"]) {
+                return None;
+            }
+            Some(if a.get(&["--for"]) == Some("create") {
+                Action::AwaitCreate {
+                    kind,
+                    names,
+                    namespace,
+                }
+            } else {
+                Action::DeleteNamed {
+                    kind,
+                    names,
+                    namespace,
+                    ignore_missing: true,
+                }
             })
         }
         "set" if rest.first().is_some_and(|w| w == "image") => {
