@@ -840,9 +840,6 @@ impl<'a> Templating<'a> {
     }
 }
 
-/// `examples/index.html`: every example file by kind, with the pages that
-/// explain it and a download link. Every example is published, used or not.
-#[allow(clippy::too_many_arguments)]
 /// Publishes `[output.html] additional-css` and `additional-js` at their
 /// own paths; a missing one is an error at its book.toml line.
 fn additional_files(
@@ -887,6 +884,9 @@ fn additional_files(
     }
 }
 
+/// `examples/index.html`: every example file by kind, with the pages that
+/// explain it and a download link. Every example is published, used or not.
+#[allow(clippy::too_many_arguments)]
 fn examples_index(
     root: &Path,
     exclude: &[String],
