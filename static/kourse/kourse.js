@@ -68,7 +68,7 @@
   // Boxes that scroll sideways (wide code, tables, diagrams) are made
   // focusable, with a name, so a keyboard can scroll them.
   function markScrollers() {
-    document.querySelectorAll(".content pre, .content table, .content .diagram-scroll").forEach(function (el) {
+    document.querySelectorAll(".content pre, .content table, .content .diagram-scroll, .print-main pre, .print-main table, .print-main .diagram-scroll").forEach(function (el) {
       var scrolls = el.scrollWidth > el.clientWidth + 1;
       if (scrolls && !el.hasAttribute("tabindex")) {
         el.setAttribute("tabindex", "0");
@@ -88,6 +88,9 @@
     });
   }
   markScrollers();
+  // Again once everything (fonts, images) is in place.
+  window.addEventListener("load", function () { requestAnimationFrame(markScrollers); });
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(markScrollers); }
   var resizeTimer = 0;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
