@@ -119,13 +119,16 @@
       var ul = document.createElement("ul");
       nodes.forEach(function (node) {
         var li = document.createElement("li");
-        // A chapter is one link (one tab stop); its pages are listed
-        // under it while the reader is inside it.
+        // A chapter is one link (one tab stop); its pages are shown under
+        // it while the reader is inside it, and hidden (no tab stops, but
+        // there to carry progress marks) otherwise.
         li.appendChild(link(node));
         if (node.c && node.c.length) {
           var open = onPath(node);
           li.className = open ? "section open" : "section";
-          if (open) { li.appendChild(list(node.c)); }
+          var sub = list(node.c);
+          sub.hidden = !open;
+          li.appendChild(sub);
         }
         ul.appendChild(li);
       });
