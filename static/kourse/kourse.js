@@ -68,7 +68,7 @@
   // Boxes that scroll sideways (wide code, tables, diagrams) are made
   // focusable, with a name, so a keyboard can scroll them.
   function markScrollers() {
-    document.querySelectorAll(".content pre, .content table, .content .diagram-scroll").forEach(function (el) {
+    document.querySelectorAll(".content pre, .content table, .content .diagram-scroll, .print-main pre, .print-main table, .print-main .diagram-scroll").forEach(function (el) {
       var scrolls = el.scrollWidth > el.clientWidth + 1;
       if (scrolls && !el.hasAttribute("tabindex")) {
         el.setAttribute("tabindex", "0");
@@ -88,6 +88,9 @@
     });
   }
   markScrollers();
+  // Again once everything (fonts, images) is in place.
+  window.addEventListener("load", function () { requestAnimationFrame(markScrollers); });
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(markScrollers); }
   var resizeTimer = 0;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
@@ -116,13 +119,16 @@
       var ul = document.createElement("ul");
       nodes.forEach(function (node) {
         var li = document.createElement("li");
-        // A chapter is one link (one tab stop); its pages are listed
-        // under it while the reader is inside it.
+        // A chapter is one link (one tab stop); its pages are shown under
+        // it while the reader is inside it, and hidden (no tab stops, but
+        // there to carry progress marks) otherwise.
         li.appendChild(link(node));
         if (node.c && node.c.length) {
           var open = onPath(node);
           li.className = open ? "section open" : "section";
-          if (open) { li.appendChild(list(node.c)); }
+          var sub = list(node.c);
+          sub.hidden = !open;
+          li.appendChild(sub);
         }
         ul.appendChild(li);
       });

@@ -132,13 +132,22 @@
     return shard.dec[j];
   }
 
+  // Words of a question that say nothing about its topic ("liveness vs
+  // readiness", "how does a Service work"): left out of the query unless
+  // the query is nothing else.
+  var STOPWORDS = new Set(("a an and are as at be but by can do does did for from how i if in into is it its " +
+    "me my of on or should so than that the their then there these this to vs versus was what when where " +
+    "which who why will with without you your").split(" "));
   function tokenize(q) {
-    var seen = new Set(), out = [];
+    var seen = new Set(), out = [], stops = [];
     (q.toLowerCase().match(WORD) || []).forEach(function (t) {
       var n = Array.from(t).length;
-      if (n >= 2 && n <= 40 && !seen.has(t)) { seen.add(t); out.push(t); }
+      if (n >= 2 && n <= 40 && !seen.has(t)) {
+        seen.add(t);
+        (STOPWORDS.has(t) ? stops : out).push(t);
+      }
     });
-    return out;
+    return out.length ? out : stops;
   }
 
   // ----- querying -----
@@ -146,7 +155,7 @@
   // tokens: n}; shards must be loaded.
   function query(q, loaded) {
     var toks = tokenize(q);
-    var typing = !/\s$/.test(q);
+    var typing = !/\s$/.test(q) && toks[toks.length - 1] === tokenize(q.split(/\s+/).pop() || "")[0];
     var n = meta.pages.length ? pageStarts[meta.pages.length] : 0;
     var total = new Float32Array(n), count = new Uint8Array(n), touched = [];
     var hl = new Set();
@@ -194,7 +203,12 @@
         total[id] += best[id];
       }
     });
-    touched.sort(function (a, b) { return (count[b] - count[a]) || (total[b] - total[a]) || (a - b); });
+    // Every word of the query must match (AND); only when no section has
+    // them all do sections with fewer count.
+    var most = 0;
+    for (var z = 0; z < touched.length; z++) if (count[touched[z]] > most) most = count[touched[z]];
+    touched = touched.filter(function (id) { return count[id] === most; });
+    touched.sort(function (a, b) { return (total[b] - total[a]) || (a - b); });
     var hits = touched.slice(0, MAX_RESULTS).map(function (sid) { return { sid: sid, score: total[sid] }; });
     return { hits: hits, words: hl, total: touched.length };
   }
