@@ -45,6 +45,22 @@ fn findings(name: &str) -> Vec<String> {
     walk(&fixture(name), &[]).0
 }
 
+/// A fixture copied to a temporary folder (the walk writes rendered
+/// kustomizations to the course's cache folder).
+fn copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = fixture(name);
+    for e in walkdir::WalkDir::new(&from).into_iter().filter_map(Result::ok) {
+        let to = dir.path().join(e.path().strip_prefix(&from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
 #[test]
 fn identity_create_twice_delete_missing_and_namespace_deletion() {
     assert_eq!(
@@ -193,18 +209,24 @@ fn kustomize_overlays_are_rendered_with_kubectl() {
         return;
     }
     // Rendered, the overlay's ConfigMap lands in `shop`: too early on line 5,
-    // fine on line 7 once the namespace exists.
-    assert_eq!(
-        findings("kustomize"),
-        ["walk-namespace-missing content/a.md:5:3"]
-    );
+    // fine on line 7 once the namespace exists. The second run reads the
+    // rendering from the cache and finds the same.
+    let course = copy("kustomize");
+    for _ in 0..2 {
+        assert_eq!(
+            walk(course.path(), &[]).0,
+            ["walk-namespace-missing content/a.md:5:3"]
+        );
+    }
+    assert!(course.path().join(".kourse-cache/walk-kustomize").is_dir());
 }
 
 #[test]
 fn kustomize_without_kubectl_is_a_warning_that_it_was_not_walked() {
+    let course = copy("kustomize");
     let out = Command::new(env!("CARGO_BIN_EXE_kourse"))
         .args(["check", "--format", "json", "-C"])
-        .arg(fixture("kustomize"))
+        .arg(course.path())
         .env("PATH", "/nonexistent")
         .output()
         .unwrap();
