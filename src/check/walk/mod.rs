@@ -375,7 +375,7 @@ impl Walker<'_> {
                 issues.extend(found.into_iter().map(|i| (si, i)));
             }
             if !steps.is_empty() {
-                let end = rules::page_end(&state, idx, lab);
+                let end = rules::page_end(&state, idx, lab, self.checker);
                 for (si, i) in &end {
                     if self.trace.is_some() {
                         self.trace_line(format!(
