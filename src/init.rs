@@ -64,7 +64,7 @@ A Pod wraps one or more containers. This one runs a web server:
 Apply it and watch it start:
 
 ```console
-kubectl apply -f first-pod.yaml
+kubectl apply -f examples/first-pod.yaml
 kubectl get pods --watch
 ```
 
