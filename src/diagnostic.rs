@@ -422,7 +422,11 @@ pub fn render_sarif(diags: &[Diagnostic]) -> String {
         .iter()
         .map(|id| {
             let mut r = json!({ "id": id });
-            if let Some((_, _, text)) = crate::check::rules::RULES.iter().find(|r| r.0 == *id) {
+            if let Some((_, _, text)) = crate::check::rules::RULES
+                .iter()
+                .chain(crate::check::walk::RULES)
+                .find(|r| r.0 == *id)
+            {
                 r["shortDescription"] = json!({ "text": text });
             }
             r

@@ -12,37 +12,71 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// `kourse check` of a fixture course as JSON: the walk's findings as
-/// `rule file:line:col`, in output order, and the exit code.
-fn walk(root: &Path, extra: &[&str]) -> (Vec<String>, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kourse"))
-        .arg("check")
+/// `kourse check` of a course as JSON (with `PATH` replaced when given):
+/// every diagnostic, and the exit code.
+fn run(root: &Path, extra: &[&str], path: Option<&str>) -> (Vec<serde_json::Value>, i32) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kourse"));
+    cmd.arg("check")
         .arg("-C")
         .arg(root)
         .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("kourse runs");
+        .args(extra);
+    if let Some(p) = path {
+        cmd.env("PATH", p);
+    }
+    let out = cmd.output().expect("kourse runs");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let found = stdout
+    let diags = stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object a line"))
-        .filter(|d| d["rule"].as_str().is_some_and(|r| r.starts_with("walk-")))
-        .map(|d| {
-            format!(
-                "{} {}:{}:{}",
-                d["rule"].as_str().unwrap(),
-                d["file"].as_str().unwrap(),
-                d["line"],
-                d["column"]
-            )
-        })
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
         .collect();
-    (found, out.status.code().unwrap_or(-1))
+    (diags, out.status.code().unwrap_or(-1))
+}
+
+/// `rule file:line:col` of a diagnostic.
+fn place(d: &serde_json::Value) -> String {
+    format!(
+        "{} {}:{}:{}",
+        d["rule"].as_str().unwrap(),
+        d["file"].as_str().unwrap(),
+        d["line"],
+        d["column"]
+    )
+}
+
+/// The walk's findings (`walk-` rules) of a course, in output order, and
+/// the exit code.
+fn walk(root: &Path, extra: &[&str]) -> (Vec<String>, i32) {
+    let (diags, code) = run(root, extra, None);
+    let found = diags
+        .iter()
+        .filter(|d| d["rule"].as_str().is_some_and(|r| r.starts_with("walk-")))
+        .map(place)
+        .collect();
+    (found, code)
 }
 
 fn findings(name: &str) -> Vec<String> {
     walk(&fixture(name), &[]).0
+}
+
+/// A fixture copied to a temporary folder (the walk writes rendered
+/// kustomizations to the course's cache folder).
+fn copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = fixture(name);
+    for e in walkdir::WalkDir::new(&from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let to = dir.path().join(e.path().strip_prefix(&from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+    dir
 }
 
 #[test]
@@ -193,25 +227,24 @@ fn kustomize_overlays_are_rendered_with_kubectl() {
         return;
     }
     // Rendered, the overlay's ConfigMap lands in `shop`: too early on line 5,
-    // fine on line 7 once the namespace exists.
-    assert_eq!(
-        findings("kustomize"),
-        ["walk-namespace-missing content/a.md:5:3"]
-    );
+    // fine on line 7 once the namespace exists. The second run reads the
+    // rendering from the cache and finds the same.
+    let course = copy("kustomize");
+    for _ in 0..2 {
+        assert_eq!(
+            walk(course.path(), &[]).0,
+            ["walk-namespace-missing content/a.md:5:3"]
+        );
+    }
+    assert!(course.path().join(".kourse-cache/walk-kustomize").is_dir());
 }
 
 #[test]
 fn kustomize_without_kubectl_is_a_warning_that_it_was_not_walked() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kourse"))
-        .args(["check", "--format", "json", "-C"])
-        .arg(fixture("kustomize"))
-        .env("PATH", "/nonexistent")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let rules: Vec<(String, u64)> = stdout
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let course = copy("kustomize");
+    let (diags, _) = run(course.path(), &[], Some("/nonexistent"));
+    let rules: Vec<(String, u64)> = diags
+        .iter()
         .filter(|d| d["rule"].as_str().is_some_and(|r| r.starts_with("walk-")))
         .map(|d| {
             (
@@ -266,4 +299,22 @@ fn claim_templates_file_order_waits_and_remote_files() {
             "walk-not-found content/a.md:31:3",
         ]
     );
+}
+
+#[test]
+fn cross_object_warnings_on_the_walked_cluster() {
+    // a.md applies a Service with its Deployment: nothing. b.md deletes the
+    // Deployment after re-applying: the Service selects no Pod any more.
+    assert_eq!(findings("cross"), Vec::<String>::new());
+    let walked: Vec<String> = run(&fixture("cross"), &[], None)
+        .0
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("on the walked cluster"))
+        })
+        .map(place)
+        .collect();
+    assert_eq!(walked, ["service-no-match content/b.md:9:3"]);
 }

@@ -218,7 +218,10 @@ impl Checker {
                     "book.toml",
                     format!("unknown rule `{rule}` in [kubernetes.rules]"),
                 );
-                if let Some(b) = validate::did_you_mean(rule, rules::RULES.iter().map(|r| r.0)) {
+                if let Some(b) = validate::did_you_mean(
+                    rule,
+                    rules::RULES.iter().chain(walk::RULES).map(|r| r.0),
+                ) {
                     d = d.with_note(format!("did you mean `{b}`?"));
                 }
                 errors.push(d);

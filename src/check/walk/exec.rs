@@ -251,7 +251,12 @@ impl Walker<'_> {
                     ));
                 }
             }
-            Input::Kustomize(dir) => match self.kustomize(dir) {
+            Input::Kustomize(dir) => match super::kustomize::render(
+                self.root,
+                dir,
+                self.kubectl.as_deref(),
+                self.cache.as_deref(),
+            ) {
                 Ok(text) => {
                     let src = Arc::new(SourceRef {
                         path: PathBuf::from(format!("{dir} (kustomize)")),
@@ -260,7 +265,13 @@ impl Walker<'_> {
                     });
                     push_docs(&text, Some(&format!("kubectl kustomize {dir}")), src, docs);
                 }
-                Err(msg) => out.push(Issue::new("walk-not-walked", msg)),
+                Err(super::kustomize::NotRendered::Failed(msg)) => {
+                    out.push(Issue::new("walk-not-walked", msg))
+                }
+                Err(super::kustomize::NotRendered::Missing) => out.push(Issue::new(
+                    "walk-file-missing",
+                    format!("the kustomization folder \"{dir}\" does not exist (paths are relative to the course root)"),
+                )),
             },
         }
     }
@@ -287,26 +298,6 @@ impl Walker<'_> {
             line_offset: 0,
         });
         push_docs(&text, Some(&shown.display().to_string()), src, docs);
-    }
-
-    fn kustomize(&self, dir: &str) -> Result<String, String> {
-        let Some(kubectl) = &self.kubectl else {
-            return Err(format!(
-                "the kustomization `{dir}` was not walked: kubectl is not on PATH to render it"
-            ));
-        };
-        let out = std::process::Command::new(kubectl)
-            .arg("kustomize")
-            .arg(self.root.join(dir))
-            .output()
-            .map_err(|e| format!("the kustomization `{dir}` was not walked: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "the kustomization `{dir}` was not walked: `kubectl kustomize` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -9,6 +9,7 @@
 //!   scheduler would refuse.
 
 pub mod exec;
+pub mod kustomize;
 pub mod lab;
 pub mod rules;
 pub mod shell;
@@ -215,6 +216,7 @@ pub fn walk_course(
         root,
         checker,
         kubectl: find_on_path("kubectl"),
+        cache: Some(root.join(&config.build.cache_dir)),
         files: HashMap::new(),
         page_idx: 0,
         page_file: PathBuf::new(),
@@ -275,6 +277,8 @@ pub struct Walker<'a> {
     root: &'a Path,
     checker: &'a Checker,
     kubectl: Option<PathBuf>,
+    /// The build cache folder (rendered kustomizations).
+    cache: Option<PathBuf>,
     /// Manifest texts read so far, by path.
     files: HashMap<PathBuf, Arc<str>>,
     /// Index in reading order of the page being walked.
@@ -371,7 +375,7 @@ impl Walker<'_> {
                 issues.extend(found.into_iter().map(|i| (si, i)));
             }
             if !steps.is_empty() {
-                let end = rules::page_end(&state, idx, lab);
+                let end = rules::page_end(&state, idx, lab, self.checker);
                 for (si, i) in &end {
                     if self.trace.is_some() {
                         self.trace_line(format!(

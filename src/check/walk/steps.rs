@@ -241,7 +241,7 @@ fn parse_args(words: &[String]) -> Args {
                 }
                 None => a.flags.push((w.clone(), "true".into())),
             }
-        } else if w.len() >= 2 && w.starts_with('-') && w != "-" {
+        } else if w.len() >= 2 && w.starts_with('-') && w.is_char_boundary(2) {
             let short = &w[..2];
             if VALUE_FLAGS.contains(&short) {
                 if w.len() > 2 {

@@ -199,6 +199,8 @@ fn table() {
             "kubectl get cm -o yaml | kubectl apply -f -\n",
             vec![],
         ),
+        // A short flag of a non-ASCII letter (a fuzzing find) is a word, not a panic.
+        ("bash", "kubectl -\u{4db} apply -f a.yaml\n", vec![]),
         (
             "bash",
             "helm upgrade --install seek ./chart\n",

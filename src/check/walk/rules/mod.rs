@@ -1,6 +1,7 @@
 //! What a real cluster refuses or never runs: update rules, admission
 //! (Pod Security, quotas), and what a Pod needs to start and be scheduled.
 
+pub mod cluster;
 pub mod crd;
 pub mod immutable;
 pub mod needs;
@@ -102,8 +103,13 @@ fn ns_note(i: Issue, state: &State, ns: &str) -> Issue {
 
 /// Checks at the end of a page, for the objects its steps made: (step
 /// index, issue).
-pub fn page_end(state: &State, page: usize, lab: &Lab) -> Vec<(usize, Issue)> {
-    let mut out = Vec::new();
+pub fn page_end(
+    state: &State,
+    page: usize,
+    lab: &Lab,
+    checker: &crate::check::Checker,
+) -> Vec<(usize, Issue)> {
+    let mut out = cluster::check(state, page, checker);
     for obj in state.objs.values() {
         if obj.page != page || obj.stub {
             continue;
