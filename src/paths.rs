@@ -68,7 +68,14 @@ pub fn output_relative(text: &str) -> Result<String, String> {
     if parts.is_empty() {
         return Err(format!("`{text}` names no file or folder"));
     }
-    Ok(parts.join("/"))
+    let normal = parts.join("/");
+    // `./C:x` normalises to a drive path (found by the paths_urls fuzzer).
+    if has_drive_prefix(&normal) {
+        return Err(format!(
+            "`{text}` is an absolute path; it must be relative to its folder"
+        ));
+    }
+    Ok(normal)
 }
 
 /// True when `rel` is already a normal relative path that stays inside its
@@ -219,6 +226,8 @@ mod tests {
             "/etc",
             "//x",
             "C:x",
+            "./C:x",
+            ".//t:.ipt:/t-",
             "c:\\x",
             "a\\..\\b",
             "a\0b",
