@@ -88,7 +88,13 @@ fn no_page_of_a_hostile_course_runs_script() {
                 );
             }
         }
-        page.assert_no_errors();
+        // The 404 page links from the site root, for a server (tests/browser_404.rs);
+        // from file:// its assets cannot load, which is no script.
+        if path.file_name().is_some_and(|n| n == "404.html") {
+            assert!(page.dialogs().is_empty(), "{:?}", page.dialogs());
+        } else {
+            page.assert_no_errors();
+        }
     }
 
     // Follow the links to the hostile pages as a reader would.
