@@ -418,3 +418,53 @@ fn the_node_limit_names_what_it_counted() {
     );
     assert!(!err.contains("alias"), "{err}");
 }
+
+#[test]
+fn directives_take_each_option_once_and_markup_in_them_is_an_error() {
+    let f = Fixture::new();
+    f.write(
+        "content/dir.md",
+        page(
+            "Dir",
+            "",
+            "{{#example first-pod.yaml lines=1-3 lines=4-5}}\n\n{{#example first-pod.yaml <script>alert(1)</script>}}\n",
+        ),
+    );
+    let o = f.kourse(&["build"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("content/dir.md:4:1: error[example]: option `lines` is given twice"),
+        "{err}"
+    );
+    assert!(
+        err.contains("content/dir.md:6:1: error[example]: `<script>alert(1)</script>` is not of the form key=value"),
+        "{err}"
+    );
+    assert!(!f.course().join("public").exists());
+}
+
+#[test]
+fn an_oversized_yaml_block_says_what_it_measured() {
+    let f = Fixture::new();
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  a: \"{}\"\n",
+        "x".repeat(9 * 1024 * 1024)
+    );
+    f.write(
+        "content/big.md",
+        page("Big", "", &format!("```yaml\n{big}```\n")),
+    );
+    let o = f.kourse(&["build"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("content/big.md:5:1: error[yaml-limit]: this YAML is"),
+        "{}",
+        err.lines().next().unwrap_or_default()
+    );
+    assert!(
+        err.contains("one YAML source (a file or a ```yaml block) may be at most"),
+        "{}",
+        err.lines().next().unwrap_or_default()
+    );
+}
