@@ -270,40 +270,15 @@ fn check_question(q: &Question, lines: &[&str], errors: &mut Vec<QuizError>) {
 /// Inline Markdown (code spans, emphasis) of one line as HTML, without the
 /// paragraph around it. Raw HTML is escaped.
 pub fn inline_html(text: &str) -> String {
-    use crate::markdown::links::refused_url;
-    use pulldown_cmark::{CowStr, Event, Parser, Tag};
-    fn inert(dest: CowStr<'_>, image: bool) -> CowStr<'_> {
-        match refused_url(&dest, image) {
-            Some(_) => CowStr::from("#"),
-            None => dest,
-        }
-    }
+    use crate::markdown::links::{map_dest, refused_url};
+    use pulldown_cmark::{CowStr, Event, Parser};
     let events = Parser::new_ext(text, crate::markdown::parser_options()).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
         // A script URL in a quiz or glossary line goes nowhere.
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: inert(dest_url, false),
-            title,
-            id,
+        other => map_dest(other, |dest, image| match refused_url(&dest, image) {
+            Some(_) => CowStr::from("#"),
+            None => dest,
         }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: inert(dest_url, true),
-            title,
-            id,
-        }),
-        other => other,
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
@@ -393,4 +368,17 @@ pub fn render(quiz: &Quiz, id: &str) -> String {
     }
     h.push_str("</div>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_html;
+
+    #[test]
+    fn script_urls_in_quiz_lines_go_nowhere() {
+        assert_eq!(
+            inline_html("[x](JavaScript:alert(1)) ![i](data:text/html,x) [ok](https://k8s.io)"),
+            "<a href=\"#\">x</a> <img src=\"#\" alt=\"i\" /> <a href=\"https://k8s.io\">ok</a>"
+        );
+    }
 }

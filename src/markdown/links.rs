@@ -90,10 +90,18 @@ pub fn is_external(dest: &str) -> bool {
 /// characters are skipped, and case does not matter (entities are already
 /// decoded by the Markdown parser).
 pub fn refused_url(dest: &str, image: bool) -> Option<String> {
-    let cleaned: String = dest
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
+    // Most links (relative paths, anchors) have no colon: no scheme at all.
+    if !dest.contains(':') {
+        return None;
+    }
+    let cleaned: std::borrow::Cow<'_, str> = if dest.contains(['\t', '\n', '\r']) {
+        dest.chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect::<String>()
+            .into()
+    } else {
+        dest.into()
+    };
     let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
     let colon = cleaned.find(':')?;
     let scheme = &cleaned[..colon];
@@ -113,6 +121,40 @@ pub fn refused_url(dest: &str, image: bool) -> Option<String> {
             "`{scheme}:` URLs are not allowed here; links and images may be relative, #fragments, http(s): or mailto:{}",
             if image { " (or data:image/…)" } else { "" }
         )),
+    }
+}
+
+/// `ev` with the destination of a link or image replaced by `f(dest,
+/// is_image)`; other events as they are.
+pub fn map_dest<'a>(
+    ev: pulldown_cmark::Event<'a>,
+    f: impl FnOnce(pulldown_cmark::CowStr<'a>, bool) -> pulldown_cmark::CowStr<'a>,
+) -> pulldown_cmark::Event<'a> {
+    use pulldown_cmark::{Event, Tag};
+    match ev {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: f(dest_url, false),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: f(dest_url, true),
+            title,
+            id,
+        }),
+        other => other,
     }
 }
 
