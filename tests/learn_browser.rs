@@ -248,11 +248,13 @@ fn progress_persists_after_reload() {
     );
     assert_eq!(page.text(".course-progress-count").as_deref(), Some("1"));
 
-    // Reload: still done.
+    // Reload: still done. Chromium hands a write to localStorage to the
+    // browser process asynchronously, so a document loaded at once may see
+    // it a moment later (learn.js re-renders on the storage event): wait.
     open(&page, &pods);
-    assert_eq!(
-        page.eval_json("document.querySelector('.mark-done').getAttribute('aria-pressed')"),
-        "true"
+    page.wait_until(
+        "document.querySelector('.mark-done').getAttribute('aria-pressed') === 'true'",
+        WAIT,
     );
     assert_eq!(
         page.count(".sidebar a[data-page='basics/pods.html'] .done-mark"),
@@ -287,9 +289,9 @@ fn progress_persists_after_reload() {
     );
     assert_eq!(page.count(".sidebar .done-mark"), 0);
     open(&page, &pods);
-    assert_eq!(
-        page.eval_json("document.querySelector('.mark-done').getAttribute('aria-pressed')"),
-        "false"
+    page.wait_until(
+        "document.querySelector('.mark-done').getAttribute('aria-pressed') === 'false'",
+        WAIT,
     );
     page.assert_no_errors();
 }
