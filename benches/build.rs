@@ -48,7 +48,7 @@ fn child(root: &str) {
     match kourse::site::build(&opts) {
         Ok(_) => println!("{} {}", start.elapsed().as_millis(), peak_rss_kib()),
         Err(d) => {
-            kourse::diagnostic::emit(&d, kourse::diagnostic::Format::Human);
+            kourse::diagnostic::emit_human(&d);
             std::process::exit(1);
         }
     }

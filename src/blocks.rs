@@ -97,7 +97,7 @@ pub fn parse_example_args(args: &str) -> Result<ExampleArgs, String> {
             "expect-error" => out.expect_error = Some(v.to_owned()),
             "title" => out.title = Some(v.to_owned()),
             other => {
-                let hint = crate::config::closest(
+                let hint = crate::source::closest(
                     other,
                     ["lines", "region", "doc", "expect-error", "title"],
                 );
@@ -402,11 +402,11 @@ impl CourseBlocks {
         if !meta.is_file() {
             return Err(missing());
         }
-        if meta.len() > crate::content::MAX_FILE_BYTES {
+        if meta.len() > crate::source::MAX_FILE_BYTES {
             return Err(format!(
                 "`{path}` is {} bytes; a file published from content/ may be at most {}",
                 meta.len(),
-                crate::content::MAX_FILE_BYTES
+                crate::source::MAX_FILE_BYTES
             ));
         }
         let bytes = std::fs::read(&found).map_err(|e| format!("cannot read {shown}: {e}"))?;
@@ -439,7 +439,7 @@ impl CourseBlocks {
             Ok(p) => p,
             Err(m) => return err(m),
         };
-        let text = match crate::content::read_text(&path, Path::new(&shown)) {
+        let text = match crate::source::read_text(&path, Path::new(&shown)) {
             Ok(t) => t,
             Err(d) => {
                 return BlockOutput {
@@ -467,8 +467,8 @@ impl CourseBlocks {
         let kinds = kinds_of(&text);
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         let not_manifest = !is_yaml
-            || crate::check::cli::is_tool_config(&path)
-            || crate::check::cli::is_helm_template(&path)
+            || crate::check::files::is_tool_config(&path)
+            || crate::check::files::is_helm_template(&path)
             || self.checks.excluded(&shown);
         if not_manifest {
             let html = crate::markdown::code_figure(

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::diagnostic::{self, Counts, Diagnostic, Format};
+use crate::diagnostic::{self, Counts, Diagnostic};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -188,7 +188,7 @@ fn course_dir(dir: &Option<PathBuf>, root: &std::path::Path) -> PathBuf {
 }
 
 fn report(diags: &[Diagnostic]) {
-    diagnostic::emit(diags, Format::Human);
+    diagnostic::emit_human(diags);
 }
 
 fn summary(counts: Counts) -> String {

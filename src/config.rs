@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostic::Diagnostic;
+pub use crate::source::{closest, key_offset, toml_error};
 
 pub const CONFIG_FILE: &str = "book.toml";
 
@@ -247,7 +248,7 @@ impl Config {
                 format!("cannot read {}: no such file", path.display()),
             )]);
         }
-        let text = crate::content::read_text(&path, Path::new(CONFIG_FILE)).map_err(|d| vec![d])?;
+        let text = crate::source::read_text(&path, Path::new(CONFIG_FILE)).map_err(|d| vec![d])?;
         Config::parse(&text, Path::new(CONFIG_FILE))
     }
 
@@ -360,95 +361,6 @@ impl Config {
         }
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
-}
-
-/// Where a TOML error lies. An error without a span (the parser's
-/// recursion limit, hit by a key nested a hundred deep) is put at the most
-/// deeply nested line, which is where it was hit, not at the first line.
-pub(crate) fn toml_error_offset(err: &toml::de::Error, text: &str) -> usize {
-    if let Some(span) = err.span() {
-        return span.start;
-    }
-    let mut best = (0, 0);
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let key = line.split('=').next().unwrap_or(line);
-        let depth = key.matches(['.', '[']).count() + line.matches('{').count();
-        if depth > best.0 {
-            best = (depth, offset + (line.len() - line.trim_start().len()));
-        }
-        offset += line.len();
-    }
-    best.1
-}
-
-/// Where `key = …` starts in a TOML text (0 when it is not found, as for a
-/// default value).
-pub(crate) fn key_offset(text: &str, key: &str) -> usize {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                return offset + (line.len() - trimmed.len());
-            }
-        }
-        offset += line.len();
-    }
-    0
-}
-
-/// Turns a TOML error into a diagnostic at its span, adding "did you mean"
-/// for unknown keys.
-pub fn toml_error(err: &toml::de::Error, text: &str, file: &Path) -> Diagnostic {
-    let message = err.message().trim().to_owned();
-    let offset = toml_error_offset(err, text);
-    let len = err.span().map_or(1, |s| {
-        text.get(s.clone()).map_or(1, |t| t.chars().count().max(1))
-    });
-    let mut diag = Diagnostic::error("config", file, message.clone())
-        .at_offset(text, offset)
-        .with_len(len);
-    if let Some((unknown, expected)) = parse_unknown_field(&message) {
-        diag.message = format!("unknown key `{unknown}`");
-        if let Some(best) = closest(&unknown, expected.iter().map(String::as_str)) {
-            diag = diag.with_note(format!("did you mean `{best}`?"));
-        }
-        if !expected.is_empty() {
-            diag = diag.with_note(format!("valid keys here: {}", expected.join(", ")));
-        }
-    }
-    diag
-}
-
-/// serde's message for `deny_unknown_fields` is
-/// "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
-fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (name, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-    Some((name.to_owned(), expected))
-}
-
-/// The candidate closest to `word` by edit distance, if it is close enough to
-/// be a plausible typo.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

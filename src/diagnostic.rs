@@ -369,120 +369,6 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Characters escaped in a SARIF artifact URI: controls, space and the
-/// characters that would end or change a relative URI reference.
-const URI_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b']')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// A file path as a SARIF artifact URI: relative paths (the usual case,
-/// relative to the course root) with `/` separators and the `%SRCROOT%` base;
-/// absolute paths as `file://` URIs.
-fn sarif_location(path: &Path) -> serde_json::Value {
-    let slashed = path
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            std::path::Component::ParentDir => Some("..".to_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/");
-    let encoded = percent_encoding::utf8_percent_encode(&slashed, URI_ESCAPES).to_string();
-    if path.is_absolute() {
-        serde_json::json!({ "uri": format!("file:///{encoded}") })
-    } else {
-        serde_json::json!({ "uri": encoded, "uriBaseId": "%SRCROOT%" })
-    }
-}
-
-/// The whole run as one SARIF 2.1.0 log, as written by `--format sarif`:
-/// one run, the rules that fired (with their descriptions where the checker
-/// has one) and one result per diagnostic. Columns count Unicode code
-/// points, like [`Diagnostic::col`].
-pub fn render_sarif(diags: &[Diagnostic]) -> String {
-    use serde_json::json;
-    let mut rule_ids: Vec<&str> = diags.iter().map(|d| d.rule.as_str()).collect();
-    rule_ids.sort_unstable();
-    rule_ids.dedup();
-    let rules: Vec<serde_json::Value> = rule_ids
-        .iter()
-        .map(|id| {
-            let mut r = json!({ "id": id });
-            if let Some((_, _, text)) = crate::check::rules::RULES
-                .iter()
-                .chain(crate::check::walk::RULES)
-                .find(|r| r.0 == *id)
-            {
-                r["shortDescription"] = json!({ "text": text });
-            }
-            r
-        })
-        .collect();
-    let results: Vec<serde_json::Value> = diags
-        .iter()
-        .map(|d| {
-            let mut text = d.message.clone();
-            for note in &d.notes {
-                text.push('\n');
-                text.push_str(note);
-            }
-            let mut physical = json!({ "artifactLocation": sarif_location(&d.file) });
-            if d.line > 0 {
-                let mut region = json!({ "startLine": d.line });
-                if d.col > 0 {
-                    region["startColumn"] = json!(d.col);
-                    if d.len > 0 {
-                        region["endColumn"] = json!(d.col + d.len);
-                    }
-                }
-                if let Some(src) = &d.source_line {
-                    region["snippet"] = json!({ "text": src });
-                }
-                physical["region"] = region;
-            }
-            let mut result = json!({
-                "ruleId": d.rule,
-                "ruleIndex": rule_ids.binary_search(&d.rule.as_str()).unwrap_or(0),
-                "level": d.severity.as_str(),
-                "message": { "text": text },
-                "locations": [{ "physicalLocation": physical }],
-            });
-            if let Some(v) = &d.k8s_version {
-                result["properties"] = json!({ "kubernetesVersion": v });
-            }
-            result
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "kourse",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    serde_json::to_string_pretty(&log).unwrap_or_default()
-}
-
 /// Counts of a run, for the summary line.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -515,34 +401,14 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
-/// Prints diagnostics in the chosen format to stderr (human) or stdout (machine formats).
-pub fn emit(diags: &[Diagnostic], format: Format) {
+/// Prints diagnostics for a person, on stderr. The machine formats are
+/// written by [`crate::diagnostic_formats::emit`].
+pub fn emit_human(diags: &[Diagnostic]) {
     use std::io::Write;
-    match format {
-        Format::Human => {
-            let color = color_enabled();
-            let mut err = std::io::stderr().lock();
-            for d in diags {
-                let _ = writeln!(err, "{}", render_human(d, color));
-            }
-        }
-        Format::Json => {
-            let mut out = std::io::stdout().lock();
-            for d in diags {
-                let _ = writeln!(out, "{}", render_json(d));
-            }
-        }
-        Format::Github => {
-            let mut out = std::io::stdout().lock();
-            for d in diags {
-                let _ = writeln!(out, "{}", render_github(d));
-            }
-        }
-        Format::Sarif => {
-            // One document for the whole run, even when it is empty.
-            let _ = writeln!(std::io::stdout().lock(), "{}", render_sarif(diags));
-        }
-        Format::Junit | Format::Tap => crate::diagnostic_formats::emit(diags, format, &[]),
+    let color = color_enabled();
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}", render_human(d, color));
     }
 }
 

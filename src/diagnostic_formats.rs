@@ -1,7 +1,7 @@
-//! The JUnit XML and TAP renderings of a run's diagnostics (`--format junit`,
-//! `--format tap`), for CI systems that read test reports.
+//! The machine renderings of a run's diagnostics: JSON lines, GitHub
+//! workflow commands, SARIF, and the JUnit XML and TAP test reports.
 //!
-//! Both list every checked file: a file with no diagnostic is one passing
+//! JUnit and TAP list every checked file: a file with no diagnostic is one passing
 //! test; each diagnostic is one test, failing when it is an error.
 
 use std::fmt::Write as _;
@@ -9,16 +9,149 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{self, Diagnostic, Format};
 
-/// Prints the diagnostics of a run that checked `files` (stdout for the
-/// machine formats); the formats that do not list files ignore them.
-pub fn emit(diags: &[Diagnostic], format: Format, files: &[PathBuf]) {
+/// A rule's one-line description, by rule id (for SARIF's rule list).
+pub type Describe = fn(&str) -> Option<&'static str>;
+
+/// Prints the diagnostics of a run that checked `files`: the human format on
+/// stderr, the machine formats on stdout. The formats that do not list files
+/// ignore them.
+pub fn emit(diags: &[Diagnostic], format: Format, files: &[PathBuf], describe: Describe) {
     use std::io::Write;
-    let text = match format {
-        Format::Junit => render_junit(diags, files),
-        Format::Tap => render_tap(diags, files),
-        _ => return diagnostic::emit(diags, format),
-    };
-    let _ = write!(std::io::stdout().lock(), "{text}");
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Human => diagnostic::emit_human(diags),
+        Format::Json => {
+            for d in diags {
+                let _ = writeln!(out, "{}", diagnostic::render_json(d));
+            }
+        }
+        Format::Github => {
+            for d in diags {
+                let _ = writeln!(out, "{}", diagnostic::render_github(d));
+            }
+        }
+        // One document for the whole run, even when it is empty.
+        Format::Sarif => {
+            let _ = writeln!(out, "{}", render_sarif(diags, describe));
+        }
+        Format::Junit => {
+            let _ = write!(out, "{}", render_junit(diags, files));
+        }
+        Format::Tap => {
+            let _ = write!(out, "{}", render_tap(diags, files));
+        }
+    }
+}
+
+/// Characters escaped in a SARIF artifact URI: controls, space and the
+/// characters that would end or change a relative URI reference.
+const URI_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A file path as a SARIF artifact URI: relative paths (the usual case,
+/// relative to the course root) with `/` separators and the `%SRCROOT%` base;
+/// absolute paths as `file://` URIs.
+fn sarif_location(path: &Path) -> serde_json::Value {
+    let slashed = path
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => Some("..".to_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let encoded = percent_encoding::utf8_percent_encode(&slashed, URI_ESCAPES).to_string();
+    if path.is_absolute() {
+        serde_json::json!({ "uri": format!("file:///{encoded}") })
+    } else {
+        serde_json::json!({ "uri": encoded, "uriBaseId": "%SRCROOT%" })
+    }
+}
+
+/// The whole run as one SARIF 2.1.0 log, as written by `--format sarif`:
+/// one run, the rules that fired (with their descriptions where the checker
+/// has one) and one result per diagnostic. Columns count Unicode code
+/// points, like [`Diagnostic::col`]. `describe` gives a rule's one-line
+/// description.
+pub fn render_sarif(diags: &[Diagnostic], describe: Describe) -> String {
+    use serde_json::json;
+    let mut rule_ids: Vec<&str> = diags.iter().map(|d| d.rule.as_str()).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let mut r = json!({ "id": id });
+            if let Some(text) = describe(id) {
+                r["shortDescription"] = json!({ "text": text });
+            }
+            r
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            for note in &d.notes {
+                text.push('\n');
+                text.push_str(note);
+            }
+            let mut physical = json!({ "artifactLocation": sarif_location(&d.file) });
+            if d.line > 0 {
+                let mut region = json!({ "startLine": d.line });
+                if d.col > 0 {
+                    region["startColumn"] = json!(d.col);
+                    if d.len > 0 {
+                        region["endColumn"] = json!(d.col + d.len);
+                    }
+                }
+                if let Some(src) = &d.source_line {
+                    region["snippet"] = json!({ "text": src });
+                }
+                physical["region"] = region;
+            }
+            let mut result = json!({
+                "ruleId": d.rule,
+                "ruleIndex": rule_ids.binary_search(&d.rule.as_str()).unwrap_or(0),
+                "level": d.severity.as_str(),
+                "message": { "text": text },
+                "locations": [{ "physicalLocation": physical }],
+            });
+            if let Some(v) = &d.k8s_version {
+                result["properties"] = json!({ "kubernetesVersion": v });
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "kourse",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&log).unwrap_or_default()
 }
 
 /// The checked files in order, with those only the diagnostics name added.

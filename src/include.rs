@@ -150,7 +150,7 @@ pub fn render(root: &Path, place: BlockPlace<'_>, args: &str) -> BlockOutput {
             "`{path}` is a hidden file or lies in a hidden folder; those are never shown"
         ));
     }
-    let text = match crate::content::read_text(&found, Path::new(&rel)) {
+    let text = match crate::source::read_text(&found, Path::new(&rel)) {
         Ok(t) => t,
         Err(d) => return fail(d.message),
     };

@@ -26,4 +26,5 @@ pub mod paths;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod source;
 pub mod theme;

@@ -55,7 +55,7 @@ impl Theme {
             );
         }
         for (rel, path) in course_files(&root.join("templates"), &mut diags) {
-            match crate::content::read_text(&path, &Path::new("templates").join(&rel)) {
+            match crate::source::read_text(&path, &Path::new("templates").join(&rel)) {
                 Ok(text) => {
                     templates.insert(rel.clone(), (text, Path::new("templates").join(&rel)));
                 }

@@ -55,7 +55,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             ..args.clone()
         },
         Err(d) => {
-            diagnostic::emit(&[d], args.format);
+            emit(&[d], args.format, &[]);
             return 2;
         }
     };
@@ -83,7 +83,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
     let (mut opts, deny_cfg) = match read_config(&args.root) {
         Ok(x) => x,
         Err(diags) => {
-            diagnostic::emit(&diags, args.format);
+            emit(&diags, args.format, &[]);
             return 2;
         }
     };
@@ -99,7 +99,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             for d in &mut diags {
                 d.file = diagnostic::display_path(&d.file, &args.root);
             }
-            diagnostic::emit(&diags, args.format);
+            emit(&diags, args.format, &[]);
             return 2;
         }
     };
@@ -158,7 +158,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
     });
     diags.extend(io_errors.iter().cloned());
     if !args.run.summary {
-        crate::diagnostic_formats::emit(&diags, args.format, &files);
+        emit(&diags, args.format, &files);
     }
     let counts = Counts::of(&diags);
     let versions = checker.versions().join(", ");
@@ -189,7 +189,7 @@ fn read(
     diags: &mut Vec<Diagnostic>,
     io_errors: &mut Vec<Diagnostic>,
 ) -> Option<String> {
-    match crate::content::read_text(path, shown) {
+    match crate::source::read_text(path, shown) {
         Ok(text) => Some(text),
         Err(d) if d.rule == "io" => {
             io_errors.push(d);
@@ -202,42 +202,16 @@ fn read(
     }
 }
 
-pub(super) fn is_yaml(p: &Path) -> bool {
-    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+use super::files::is_yaml;
+pub use super::files::{is_helm_template, is_tool_config};
+
+/// Prints a run's diagnostics in the chosen format.
+fn emit(diags: &[Diagnostic], format: diagnostic::Format, files: &[PathBuf]) {
+    crate::diagnostic_formats::emit(diags, format, files, super::describe_rule);
 }
 
 fn is_md(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()) == Some("md")
-}
-
-/// YAML files of other tools found in a folder walk (Helm, Kustomize,
-/// Compose), or any file whose text has a `# kourse:not-manifest` comment.
-/// A file of a Helm chart's `templates/` folder: Go templates that are YAML
-/// only once `helm template` renders them (the chart is checked that way).
-pub fn is_helm_template(p: &Path) -> bool {
-    p.ancestors()
-        .skip(1)
-        .take_while(|d| !d.as_os_str().is_empty())
-        .any(|d| {
-            d.file_name().is_some_and(|n| n == "templates")
-                && d.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
-        })
-}
-
-pub fn is_tool_config(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let known = matches!(
-        name,
-        "Chart.yaml"
-            | "kustomization.yaml"
-            | "kustomization.yml"
-            | "compose.yaml"
-            | "compose.yml"
-            | "docker-compose.yaml"
-            | "docker-compose.yml"
-    ) || (name.starts_with("values")
-        && p.parent().is_some_and(|d| d.join("Chart.yaml").is_file()));
-    known || std::fs::read_to_string(p).is_ok_and(|t| t.contains("# kourse:not-manifest"))
 }
 
 fn gather(args: &CheckArgs, checker: &Checker, errors: &mut Vec<Diagnostic>) -> Vec<Set> {

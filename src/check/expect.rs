@@ -83,7 +83,9 @@ pub fn folder_set(dir: &Path) -> Vec<PathBuf> {
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && super::cli::is_yaml(p) && !super::cli::is_tool_config(p))
+                .filter(|p| {
+                    p.is_file() && super::files::is_yaml(p) && !super::files::is_tool_config(p)
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -4,8 +4,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::content::MAX_FILE_BYTES;
 use crate::diagnostic::Diagnostic;
+use crate::source::MAX_FILE_BYTES;
 
 /// The name diagnostics give standard input.
 pub const STDIN_NAME: &str = "<stdin>";

@@ -19,6 +19,7 @@ pub mod custom;
 pub mod deprecations;
 pub mod docs;
 pub mod expect;
+pub mod files;
 pub mod flags;
 pub mod input;
 pub mod lints;
@@ -33,6 +34,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+
+/// A rule's one-line description by id, from the manifest rules and the
+/// walk's (for the SARIF rule list).
+pub fn describe_rule(id: &str) -> Option<&'static str> {
+    rules::RULES
+        .iter()
+        .chain(walk::RULES)
+        .find(|r| r.0 == id)
+        .map(|r| r.2)
+}
 
 pub use cli::{CheckArgs, run_cli};
 pub use docs::FieldDoc;

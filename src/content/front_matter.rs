@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::toml_error;
 use crate::diagnostic::Diagnostic;
+use crate::source::toml_error;
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -99,7 +99,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let front: FrontMatter = toml::from_str(toml_text).map_err(|e| {
         let mut d = toml_error(&e, toml_text, file);
         // Re-anchor the position from the TOML snippet to the whole file.
-        let offset = crate::config::toml_error_offset(&e, toml_text);
+        let offset = crate::source::toml_error_offset(&e, toml_text);
         let at = toml_start + offset;
         let (line, col) = crate::diagnostic::line_col(text, at);
         d.rule = "front-matter".into();
@@ -114,7 +114,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     for alias in &front.aliases {
         let trimmed = alias.strip_prefix('/').unwrap_or(alias);
         if let Err(why) = crate::paths::output_relative(trimmed) {
-            let at = toml_start + crate::config::key_offset(toml_text, "aliases");
+            let at = toml_start + crate::source::key_offset(toml_text, "aliases");
             return Err(
                 Diagnostic::error("front-matter", file, format!("`aliases`: {why}"))
                     .at_offset(text, at),
@@ -123,7 +123,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     }
     if let Some(slug) = &front.slug {
         if let Err(why) = crate::paths::slug(slug) {
-            let at = toml_start + crate::config::key_offset(toml_text, "slug");
+            let at = toml_start + crate::source::key_offset(toml_text, "slug");
             return Err(
                 Diagnostic::error("front-matter", file, format!("`slug`: {why}"))
                     .at_offset(text, at),

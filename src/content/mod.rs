@@ -428,49 +428,7 @@ fn page_of(
     }
 }
 
-/// Reads a regular file as UTF-8, refusing anything larger than
-/// [`MAX_FILE_BYTES`] and anything that is not a regular file.
-pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
-    // Opening a FIFO blocks until a writer comes; a socket cannot be read.
-    if !meta.is_file() {
-        return Err(Diagnostic::error(
-            "not-a-file",
-            shown,
-            "not a regular file (a folder, FIFO, socket or device); kourse reads only regular files",
-        ));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            "too-large",
-            shown,
-            format!(
-                "file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                meta.len()
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error("io", shown, format!("cannot read: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-        let (line, col) = crate::diagnostic::line_col(&prefix, valid);
-        let mut text = prefix;
-        text.push_str(&String::from_utf8_lossy(
-            &bytes[valid..(valid + 80).min(bytes.len())],
-        ));
-        Diagnostic::error("encoding", shown, "file is not valid UTF-8").at(&text, line, col)
-    })
-}
-
-/// Files larger than this are refused rather than read (16 MiB). Rendering
-/// costs about ten times a page's size in memory (HTML, the print page, the
-/// search index), and pages render in parallel; a real chapter is well under
-/// 1 MiB, so anything this large is a mistake (a pasted log, a generated file).
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::source::{MAX_FILE_BYTES, read_text};
 
 fn shown(root: &Path, path: &Path) -> PathBuf {
     crate::diagnostic::display_path(path, root)
@@ -581,7 +539,7 @@ fn build_tree(mut pages: Vec<Page>, diags: &mut Vec<Diagnostic>) -> Option<Cours
                 _ => (p, &pages[other]),
             };
             let at = match here.front.slug {
-                Some(_) => crate::config::key_offset(&here.text, "slug"),
+                Some(_) => crate::source::key_offset(&here.text, "slug"),
                 None => 0,
             };
             diags.push(

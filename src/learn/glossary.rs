@@ -100,7 +100,7 @@ impl Glossary {
         let de: FileDe = match toml::from_str(text) {
             Ok(d) => d,
             Err(e) => {
-                let mut d = crate::config::toml_error(&e, text, file);
+                let mut d = crate::source::toml_error(&e, text, file);
                 d.rule = "glossary".into();
                 diags.push(d);
                 return (g, diags);
@@ -198,7 +198,7 @@ impl Glossary {
             return None;
         }
         let shown = Path::new(crate::content::CONTENT_DIR).join(GLOSSARY_FILE);
-        match crate::content::read_text(&path, &shown) {
+        match crate::source::read_text(&path, &shown) {
             Ok(text) => Some(Glossary::parse(&text, &shown)),
             Err(d) => Some((
                 Glossary {

@@ -248,7 +248,7 @@ impl Learn {
             let names = g.terms.iter().flat_map(|t| {
                 std::iter::once(t.term.as_str()).chain(t.aliases.iter().map(String::as_str))
             });
-            if let Some(best) = crate::config::closest(&name, names) {
+            if let Some(best) = crate::source::closest(&name, names) {
                 d = d.with_note(format!("did you mean `{best}`?"));
             }
             return Some(Err(d));

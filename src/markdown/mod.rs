@@ -671,7 +671,7 @@ impl<'a> PageRenderer<'a> {
             )
             .at(&page.text, line, col);
             let candidates = self.course.pages.iter().map(|p| p.source.as_str());
-            if let Some(best) = crate::config::closest(&target_source, candidates) {
+            if let Some(best) = crate::source::closest(&target_source, candidates) {
                 d = d.with_note(format!("did you mean content/{best}?"));
             }
             st.diags.push(d);

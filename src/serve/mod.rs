@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use tiny_http::{Method, Request};
 
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic, Format};
+use crate::diagnostic::{self, Diagnostic};
 use crate::highlight::HighlightCache;
 use crate::site::BuildOptions;
 use http::{Body, Lookup};
@@ -204,7 +204,7 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
             }
         }
         Err(diags) => {
-            diagnostic::emit(&diags, Format::Human);
+            diagnostic::emit_human(&diags);
             eprintln!("the course does not build yet; serving the errors until it does");
             hub.failed(&diags);
         }
@@ -314,7 +314,7 @@ impl Warnings {
 
     fn report(&mut self, warnings: &[Diagnostic], quiet: bool) {
         let fresh = self.update(warnings);
-        diagnostic::emit(&fresh, Format::Human);
+        diagnostic::emit_human(&fresh);
         let still = warnings.len() - fresh.len();
         if still > 0 && !quiet {
             eprintln!(
@@ -439,7 +439,7 @@ fn rebuild_loop(
 }
 
 fn emit_failure(diags: &[Diagnostic]) {
-    diagnostic::emit(diags, Format::Human);
+    diagnostic::emit_human(diags);
     let c = diagnostic::Counts::of(diags);
     eprintln!(
         "rebuild failed ({} error{}); still serving the last good build",
