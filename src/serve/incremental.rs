@@ -14,8 +14,11 @@
 //!   `examples/` file its directives included together with the other
 //!   files of that file's folder (a folder is checked as one set, so an
 //!   example's diagnostics depend on its siblings), the glossary
-//!   (`content/glossary.toml`) and which page holds `{{#glossary}}`, and the
-//!   custom schemas of `[kubernetes] schemas`.
+//!   (`content/glossary.toml`) and which page holds `{{#glossary}}`, the
+//!   custom schemas of `[kubernetes] schemas`, and the contents of every
+//!   file it `{{#include}}`s or publishes beside itself (`img/x.png`),
+//!   hashed afresh on each rebuild (an included file may lie outside the
+//!   watched folders; `serve` watches it by [`Engine::file_dependencies`]).
 //! * **Per-page contributions to course-wide state** are kept with the
 //!   page's Markdown result and merged on every rebuild, exactly as the full
 //!   build's single handler accumulates them: the example files it
@@ -98,6 +101,10 @@ struct MdEntry {
     base: Key,
     /// Included example files (relative to `examples/`) and their content hash.
     deps: Vec<(String, Key)>,
+    /// Other files the page read: `{{#include}}`d files and files published
+    /// beside it (as looked for, canonical when they exist), with their
+    /// content hash.
+    files: Vec<(PathBuf, Key)>,
     /// The page used a directive whose file dependencies we do not know.
     opaque: bool,
     rendered: Arc<Rendered>,
@@ -115,6 +122,10 @@ impl MdEntry {
         for (p, k) in &self.deps {
             h.update(p.as_bytes());
             h.update(&[0]);
+            h.update(k);
+        }
+        for (p, k) in &self.files {
+            hash_str(&mut h, &p.to_string_lossy());
             h.update(k);
         }
         *h.finalize().as_bytes()
@@ -153,6 +164,8 @@ pub struct Engine {
     /// Counts the invalidations of `examples`: what depends on the whole
     /// `examples/` folder (its index page) is keyed on it.
     examples_epoch: u64,
+    /// Content hash of the other files pages read, for one rebuild.
+    file_hashes: Mutex<HashMap<PathBuf, Key>>,
     extras: Option<ExtrasEntry>,
     /// Page files read by the previous rebuild, re-read only when changed.
     loads: content::LoadCache,
@@ -187,6 +200,7 @@ impl Engine {
             html: FxHashMap::default(),
             examples: Mutex::new(HashMap::new()),
             examples_epoch: 0,
+            file_hashes: Mutex::default(),
             extras: None,
             loads: content::LoadCache::default(),
             texts: FxHashMap::default(),
@@ -206,6 +220,24 @@ impl Engine {
     /// The last successful build, if any.
     pub fn last_good(&self) -> Option<Arc<Files>> {
         self.last_good.clone()
+    }
+
+    /// Files outside `content/` pages and `examples/` that the pages of the
+    /// last rebuild read (`{{#include}}`d files, files beside pages): a
+    /// watcher must report their changes too.
+    pub fn file_dependencies(&self) -> HashSet<PathBuf> {
+        self.markdown
+            .values()
+            .flat_map(|e| e.files.iter().map(|(p, _)| p.clone()))
+            .collect()
+    }
+
+    /// [`file_key`] of a file a page read, once per rebuild.
+    fn file_hash(&self, path: &Path) -> Key {
+        let mut known = self.file_hashes.lock().unwrap_or_else(|e| e.into_inner());
+        *known
+            .entry(path.to_path_buf())
+            .or_insert_with(|| file_key(path))
     }
 
     fn example_hash(&self, rel: &str) -> Key {
@@ -346,6 +378,12 @@ impl Engine {
         defer_search: bool,
     ) -> Result<Outcome, Vec<Diagnostic>> {
         self.apply_hint(hint);
+        // Files pages read are hashed afresh: they may lie where no watcher
+        // looks, and hashing the few there are is cheap.
+        self.file_hashes
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         // This rebuild supersedes what an earlier one left to finish (a good
         // one defers it again: the cached outputs' keys still differ).
         self.pending_search = None;
@@ -454,7 +492,9 @@ impl Engine {
             .iter()
             .filter(|p| match self.markdown.get(&p.source) {
                 Some(e) if e.base == bases[p.id] => {
-                    e.opaque || e.deps.iter().any(|(rel, k)| self.example_hash(rel) != *k)
+                    e.opaque
+                        || e.deps.iter().any(|(rel, k)| self.example_hash(rel) != *k)
+                        || e.files.iter().any(|(f, k)| self.file_hash(f) != *k)
                 }
                 _ => true,
             })
@@ -462,6 +502,7 @@ impl Engine {
             .collect();
         let asset_exists = |p: &str| theme.assets.contains_key(p);
         let examples_canonical = root.join(EXAMPLES_DIR).canonicalize().ok();
+        let root_canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
         let fresh: Vec<(usize, MdEntry)> = dirty
             .par_iter()
             .map(|&id| {
@@ -471,7 +512,9 @@ impl Engine {
                 let blocks = Recording {
                     inner: handler.fork(),
                     examples: examples_canonical.as_deref(),
+                    root: &root_canonical,
                     deps: Mutex::default(),
+                    files: Mutex::default(),
                     opaque: Mutex::new(false),
                 };
                 let renderer = PageRenderer {
@@ -492,6 +535,17 @@ impl Engine {
                         })
                         .collect()
                 };
+                let files: Vec<(PathBuf, Key)> = {
+                    let mut f = blocks.files.into_inner().unwrap_or_else(|e| e.into_inner());
+                    f.sort();
+                    f.dedup();
+                    f.into_iter()
+                        .map(|p| {
+                            let k = self.file_hash(&p);
+                            (p, k)
+                        })
+                        .collect()
+                };
                 let opaque = blocks
                     .opaque
                     .into_inner()
@@ -509,6 +563,7 @@ impl Engine {
                     MdEntry {
                         base: bases[id],
                         deps,
+                        files,
                         opaque,
                         rendered: Arc::new(rendered),
                         published,
@@ -827,13 +882,17 @@ fn nav_key(course: &Course) -> Key {
 }
 
 /// Wraps the course's block handler and records which `examples/` files a
-/// page's directives include.
+/// page's directives include, and which other files it reads.
 struct Recording<'a> {
     inner: CourseBlocks,
     /// `examples/`, canonical: includes resolving elsewhere (symlinks) are
     /// not tracked.
     examples: Option<&'a Path>,
+    /// The course root, canonical.
+    root: &'a Path,
     deps: Mutex<Vec<String>>,
+    /// `{{#include}}`d files and files published beside the page.
+    files: Mutex<Vec<PathBuf>>,
     opaque: Mutex<bool>,
 }
 
@@ -879,6 +938,18 @@ impl BlockHandler for Recording<'_> {
         self.inner.link(place, dest)
     }
 
+    fn page_asset(&self, page: &crate::content::Page, path: &str) -> Option<Result<(), String>> {
+        let out = self.inner.page_asset(page, path);
+        let source_dir = crate::markdown::links::dir_of(&page.source);
+        self.read_file(
+            self.root
+                .join(crate::content::CONTENT_DIR)
+                .join(source_dir)
+                .join(path),
+        );
+        out
+    }
+
     fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
         let out = self.inner.directive(place, name, args);
         if out.is_some() {
@@ -893,6 +964,11 @@ impl BlockHandler for Recording<'_> {
                     _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
                 },
                 ("example", Err(_)) => {}
+                ("include", _) => {
+                    if let Some(file) = crate::include::dependency(self.root, place.page, args) {
+                        self.read_file(file);
+                    }
+                }
                 // Depends on the glossary and its page only: both in the key.
                 (crate::learn::GLOSSARY_DIRECTIVE, _) => {}
                 _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
@@ -903,6 +979,16 @@ impl BlockHandler for Recording<'_> {
 }
 
 impl Recording<'_> {
+    /// Records a file the page read: canonical when it exists (that is
+    /// the path a watcher reports), as looked for when it does not.
+    fn read_file(&self, path: PathBuf) {
+        let path = path.canonicalize().unwrap_or(path);
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path);
+    }
+
     /// Whether `examples/rel` and its folder really are below `examples/`
     /// (a symlink may point elsewhere, where changes are not tracked).
     fn inside_examples(&self, rel: &str) -> bool {
