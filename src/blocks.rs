@@ -391,7 +391,7 @@ impl CourseBlocks {
             },
         );
         let graph = crate::diagram::graph_of(&parsed);
-        let html = if graph.objects.len() > 1 {
+        let html = if crate::diagram::worth_drawing(&graph) {
             html + &crate::diagram::render(&graph, "How the objects in this manifest connect")
         } else {
             html

@@ -2,7 +2,7 @@
 //! highlighted code, whole, by lines (`path:10:20`) or by anchor
 //! (`path:name`, between `ANCHOR: name` and `ANCHOR_END: name` markers).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::markdown::{BlockOutput, BlockPlace};
@@ -134,7 +134,7 @@ pub fn render(root: &Path, place: BlockPlace<'_>, args: &str) -> BlockOutput {
         Err(m) => return fail(m),
     };
     let page_dir = page.file.parent().unwrap_or(Path::new(""));
-    let Ok(found) = root.join(page_dir).join(&path).canonicalize() else {
+    let Ok(found) = source_path(root, page, &path).canonicalize() else {
         return fail(format!(
             "no file `{path}` (looked for {})",
             page_dir.join(&path).display()
@@ -164,6 +164,20 @@ pub fn render(root: &Path, place: BlockPlace<'_>, args: &str) -> BlockOutput {
         search_code: shown,
         ..Default::default()
     }
+}
+
+/// Where the file named by `path` (as written in the directive) is looked
+/// for: relative to the page's folder, below `root`. Not yet checked.
+fn source_path(root: &Path, page: &crate::content::Page, path: &str) -> PathBuf {
+    root.join(page.file.parent().unwrap_or(Path::new("")))
+        .join(path)
+}
+
+/// The file a `{{#include}}` with these arguments reads (whether or not it
+/// exists), or `None` when the arguments name no file. `serve` watches it.
+pub fn dependency(root: &Path, page: &crate::content::Page, args: &str) -> Option<PathBuf> {
+    let (path, _) = parse(args).ok()?;
+    Some(source_path(root, page, &path))
 }
 
 /// The language an included file is highlighted as: its extension, or its

@@ -404,3 +404,49 @@ fn a_loopback_server_answers_only_to_loopback_host_names() {
     assert_eq!(raw(a, b"GET /index.html HTTP/1.0\r\n\r\n").status, 200);
     server.stop();
 }
+
+#[test]
+fn a_change_to_an_included_file_or_an_image_beside_a_page_reloads_it() {
+    let dir = course();
+    let root = dir.path();
+    // The script lies outside the folders serve watches as a whole.
+    std::fs::create_dir_all(root.join("scripts")).unwrap();
+    std::fs::write(root.join("scripts/setup.sh"), "echo first-version\n").unwrap();
+    std::fs::create_dir_all(root.join("content/01-first-steps/pics")).unwrap();
+    std::fs::write(
+        root.join("content/01-first-steps/pics/layout.svg"),
+        "<svg/>\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root.join(PAGE)).unwrap();
+    std::fs::write(
+        root.join(PAGE),
+        format!(
+            "{text}\n{{{{#include ../../scripts/setup.sh}}}}\n\n![The layout](pics/layout.svg)\n"
+        ),
+    )
+    .unwrap();
+    let server = serve(root);
+    let a = server.addr();
+    let url = "/first-steps/first-pod.html";
+    assert!(get(a, url).text().contains("first-version"));
+    assert_eq!(get(a, "/first-steps/pics/layout.svg").body, b"<svg/>\n");
+    let mut l = Listener::connect(a);
+
+    std::fs::write(root.join("scripts/setup.sh"), "echo second-version\n").unwrap();
+    let ev = l.next("reload", Duration::from_secs(10));
+    assert!(ev.contains("\"first-steps/first-pod.html\""), "{ev}");
+    assert!(get(a, url).text().contains("second-version"));
+
+    std::fs::write(
+        root.join("content/01-first-steps/pics/layout.svg"),
+        "<svg><title>new</title></svg>\n",
+    )
+    .unwrap();
+    let ev = l.next("reload", Duration::from_secs(10));
+    assert!(ev.contains("first-steps/pics/layout.svg"), "{ev}");
+    assert_eq!(
+        get(a, "/first-steps/pics/layout.svg").body,
+        b"<svg><title>new</title></svg>\n"
+    );
+}

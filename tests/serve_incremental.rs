@@ -476,3 +476,93 @@ fn incremental_output_is_byte_identical_to_a_full_render() {
 fn o_bytes(engine: &Engine, path: &str) -> Vec<u8> {
     engine.last_good().unwrap()[path].to_vec()
 }
+
+/// The page that includes a script from outside content/ and shows an
+/// image that lies beside it.
+const TOOLS: &str = "content/02-more/tools.md";
+
+#[test]
+fn an_included_file_and_a_file_beside_a_page_re_render_it_when_they_change() {
+    let dir = course();
+    let r = dir.path();
+    write(r, "scripts/setup.sh", "echo first-version\n");
+    write(r, "content/02-more/pics/diagram.svg", SVG_ONE);
+    write(
+        r,
+        TOOLS,
+        &page(
+            "Tools",
+            6,
+            "## Setup\n\n{{#include ../../scripts/setup.sh}}\n\n![The layout](pics/diagram.svg)",
+        ),
+    );
+    let mut engine = Engine::new(opts(r), Arc::new(HighlightCache::new()));
+    let first = engine.rebuild(&Hint::All).unwrap();
+    assert_identical(r, &first, "first build");
+    assert_eq!(
+        o_bytes(&engine, "more/pics/diagram.svg"),
+        SVG_ONE.as_bytes()
+    );
+    let canonical = r.canonicalize().unwrap();
+    assert_eq!(
+        engine.file_dependencies(),
+        [
+            canonical.join("scripts/setup.sh"),
+            canonical.join("content/02-more/pics/diagram.svg")
+        ]
+        .into_iter()
+        .collect()
+    );
+
+    // Nothing changed: the page is not re-rendered.
+    let same = rebuild(&mut engine, &[]);
+    assert_eq!((same.markdown_rendered, same.templated), (0, 0));
+
+    // The included script changes: the page shows the new text.
+    let p = write(r, "scripts/setup.sh", "echo second-version\n");
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "included file edited");
+    assert_eq!(o.markdown_rendered, 1);
+    assert!(
+        o.changed.contains(&"more/tools.html".to_owned()),
+        "{:?}",
+        o.changed
+    );
+    let html = String::from_utf8(o_bytes(&engine, "more/tools.html")).unwrap();
+    assert!(html.contains("second-version") && !html.contains("first-version"));
+
+    // The image beside the page changes: the published copy follows.
+    let p = write(r, "content/02-more/pics/diagram.svg", SVG_TWO);
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "image beside the page replaced");
+    assert!(
+        o.changed.contains(&"more/pics/diagram.svg".to_owned()),
+        "{:?}",
+        o.changed
+    );
+    assert_eq!(
+        o_bytes(&engine, "more/pics/diagram.svg"),
+        SVG_TWO.as_bytes()
+    );
+
+    // The image is deleted: the page's error is reported; put back, it is published again.
+    let p = r.join("content/02-more/pics/diagram.svg");
+    std::fs::remove_file(&p).unwrap();
+    let errors = engine.rebuild(&Hint::Paths(vec![p.clone()])).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.message.contains("pics/diagram.svg")),
+        "{errors:?}"
+    );
+    write(r, "content/02-more/pics/diagram.svg", SVG_ONE);
+    let o = rebuild(&mut engine, &[p]);
+    assert_identical(r, &o, "image put back");
+    assert_eq!(
+        o_bytes(&engine, "more/pics/diagram.svg"),
+        SVG_ONE.as_bytes()
+    );
+}
+
+const SVG_ONE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>\n";
+const SVG_TWO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 20 10\"><rect width=\"20\" height=\"10\"/></svg>\n";

@@ -241,9 +241,10 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
     }
 
     let (tx, rx) = channel::<Vec<PathBuf>>();
+    let extra = watch::Extra::default();
     let watcher = if opts.watch {
         let canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
-        match watch::watch(&canonical, opts.debounce, tx.clone()) {
+        match watch::watch(&canonical, opts.debounce, tx.clone(), extra.clone()) {
             Ok(w) => Some((w, canonical)),
             Err(e) => {
                 eprintln!(
@@ -264,6 +265,7 @@ pub fn start(opts: ServeOptions) -> Result<Server, Vec<Diagnostic>> {
                 let state = Rebuilds {
                     engine,
                     watcher,
+                    extra,
                     warnings,
                     instance,
                     quiet,
@@ -330,6 +332,9 @@ impl Warnings {
 struct Rebuilds {
     engine: Engine,
     watcher: Option<(watch::Watcher, PathBuf)>,
+    /// Files outside the watched folders that pages read, shared with the
+    /// watcher's filter.
+    extra: watch::Extra,
     warnings: Warnings,
     instance: String,
     quiet: bool,
@@ -350,6 +355,7 @@ fn rebuild_loop(
     let Rebuilds {
         mut engine,
         mut watcher,
+        extra,
         mut warnings,
         instance,
         quiet,
@@ -357,6 +363,20 @@ fn rebuild_loop(
     let root = engine.options().root.clone();
     let mut generation = 0u64;
     let mut carry: Option<Vec<PathBuf>> = None;
+    let mut extra_dirs = HashSet::new();
+    let mut watch_read_files =
+        |engine: &Engine, watcher: &mut Option<(watch::Watcher, PathBuf)>| {
+            if let Some((w, canonical)) = watcher.as_mut() {
+                watch::watch_extra(
+                    w,
+                    canonical,
+                    engine.file_dependencies(),
+                    &extra,
+                    &mut extra_dirs,
+                );
+            }
+        };
+    watch_read_files(&engine, &mut watcher);
     while !stop.load(Ordering::SeqCst) {
         let next = match carry.take() {
             Some(b) => Ok(b),
@@ -424,6 +444,7 @@ fn rebuild_loop(
                 emit_failure(&diags);
             }
         }
+        watch_read_files(&engine, &mut watcher);
         // The search index comes after the announcement, unless more changes
         // come first (the next rebuild defers it again).
         match rx.recv_timeout(SETTLE) {

@@ -2,8 +2,10 @@
 //! (write a temporary file, rename it over the original, touch metadata)
 //! arrives as one batch.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use notify::{EventHandler, EventKind, RecommendedWatcher, RecursiveMode};
@@ -81,8 +83,18 @@ impl notify::Watcher for ChangesOnly {
 
 pub type Watcher = Debouncer<ChangesOnly>;
 
-/// Starts watching `root`. Batches of changed inputs go to `tx`.
-pub fn watch(root: &Path, debounce: Duration, tx: Sender<Vec<PathBuf>>) -> notify::Result<Watcher> {
+/// Files outside the watched folders that the course reads (an
+/// `{{#include}}` may name any file of the course), canonical.
+pub type Extra = Arc<RwLock<HashSet<PathBuf>>>;
+
+/// Starts watching `root`. Batches of changed inputs (and of the `extra`
+/// files, once [`watch_extra`] has added their folders) go to `tx`.
+pub fn watch(
+    root: &Path,
+    debounce: Duration,
+    tx: Sender<Vec<PathBuf>>,
+    extra: Extra,
+) -> notify::Result<Watcher> {
     let root_cb = root.to_path_buf();
     let config = Config::default()
         .with_timeout(debounce)
@@ -93,7 +105,11 @@ pub fn watch(root: &Path, debounce: Duration, tx: Sender<Vec<PathBuf>>) -> notif
                 let paths: Vec<PathBuf> = events
                     .into_iter()
                     .map(|e| e.path)
-                    .filter(|p| is_input(&root_cb, p))
+                    .filter(|p| {
+                        is_input(&root_cb, p)
+                            || (!is_editor_noise(p)
+                                && extra.read().unwrap_or_else(|e| e.into_inner()).contains(p))
+                    })
                     .collect();
                 if !paths.is_empty() {
                     let _ = tx.send(paths);
@@ -121,6 +137,33 @@ pub fn watch_new_dirs(w: &mut Watcher, root: &Path, changed: &[PathBuf]) {
             let _ = w.watcher().watch(p, RecursiveMode::Recursive);
         }
     }
+}
+
+/// Makes the watcher report changes of `files` (canonical paths of files
+/// the last build read) that lie outside the watched folders: their
+/// folders are watched, not recursively (an editor replaces a file by
+/// renaming, which a watch on the file itself would lose). `dirs` holds
+/// the folders watched so far; a file no longer read stops counting.
+pub fn watch_extra(
+    w: &mut Watcher,
+    root: &Path,
+    files: HashSet<PathBuf>,
+    extra: &Extra,
+    dirs: &mut HashSet<PathBuf>,
+) {
+    let outside: HashSet<PathBuf> = files
+        .into_iter()
+        .filter(|f| f.starts_with(root) && !is_input(root, f))
+        .collect();
+    for dir in outside.iter().filter_map(|f| f.parent()) {
+        if dir.is_dir()
+            && !dirs.contains(dir)
+            && w.watcher().watch(dir, RecursiveMode::NonRecursive).is_ok()
+        {
+            dirs.insert(dir.to_path_buf());
+        }
+    }
+    *extra.write().unwrap_or_else(|e| e.into_inner()) = outside;
 }
 
 #[cfg(test)]

@@ -14,8 +14,11 @@
 //!   `examples/` file its directives included together with the other
 //!   files of that file's folder (a folder is checked as one set, so an
 //!   example's diagnostics depend on its siblings), the glossary
-//!   (`content/glossary.toml`) and which page holds `{{#glossary}}`, and the
-//!   custom schemas of `[kubernetes] schemas`.
+//!   (`content/glossary.toml`) and which page holds `{{#glossary}}`, the
+//!   custom schemas of `[kubernetes] schemas`, and the contents of every
+//!   file it `{{#include}}`s or publishes beside itself (`img/x.png`),
+//!   hashed afresh on each rebuild (an included file may lie outside the
+//!   watched folders; `serve` watches it by [`Engine::file_dependencies`]).
 //! * **Per-page contributions to course-wide state** are kept with the
 //!   page's Markdown result and merged on every rebuild, exactly as the full
 //!   build's single handler accumulates them: the example files it
@@ -48,9 +51,15 @@ use crate::config::Config;
 use crate::content::{self, Course, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::highlight::HighlightCache;
-use crate::markdown::{BlockHandler, BlockOutput, BlockPlace, PageRenderer, Rendered};
+use crate::markdown::Rendered;
 use crate::site::{self, BuildOptions, Templating};
 use crate::theme::Theme;
+
+mod deferred;
+mod keys;
+mod pages;
+
+use keys::{Clock, hash_str, nav_key};
 
 type Key = [u8; 32];
 /// Output files as (path, bytes), shared between rebuilds without copying
@@ -98,6 +107,10 @@ struct MdEntry {
     base: Key,
     /// Included example files (relative to `examples/`) and their content hash.
     deps: Vec<(String, Key)>,
+    /// Other files the page read: `{{#include}}`d files and files published
+    /// beside it (as looked for, canonical when they exist), with their
+    /// content hash.
+    files: Vec<(PathBuf, Key)>,
     /// The page used a directive whose file dependencies we do not know.
     opaque: bool,
     rendered: Arc<Rendered>,
@@ -115,6 +128,10 @@ impl MdEntry {
         for (p, k) in &self.deps {
             h.update(p.as_bytes());
             h.update(&[0]);
+            h.update(k);
+        }
+        for (p, k) in &self.files {
+            hash_str(&mut h, &p.to_string_lossy());
             h.update(k);
         }
         *h.finalize().as_bytes()
@@ -153,6 +170,8 @@ pub struct Engine {
     /// Counts the invalidations of `examples`: what depends on the whole
     /// `examples/` folder (its index page) is keyed on it.
     examples_epoch: u64,
+    /// Content hash of the other files pages read, for one rebuild.
+    file_hashes: Mutex<HashMap<PathBuf, Key>>,
     extras: Option<ExtrasEntry>,
     /// Page files read by the previous rebuild, re-read only when changed.
     loads: content::LoadCache,
@@ -173,11 +192,6 @@ pub struct Engine {
     last_good: Option<Arc<Files>>,
 }
 
-fn hash_str(h: &mut blake3::Hasher, s: &str) {
-    h.update(&(s.len() as u64).to_le_bytes());
-    h.update(s.as_bytes());
-}
-
 impl Engine {
     pub fn new(opts: BuildOptions, cache: Arc<HighlightCache>) -> Engine {
         Engine {
@@ -187,6 +201,7 @@ impl Engine {
             html: FxHashMap::default(),
             examples: Mutex::new(HashMap::new()),
             examples_epoch: 0,
+            file_hashes: Mutex::default(),
             extras: None,
             loads: content::LoadCache::default(),
             texts: FxHashMap::default(),
@@ -208,61 +223,14 @@ impl Engine {
         self.last_good.clone()
     }
 
-    fn example_hash(&self, rel: &str) -> Key {
-        if let Some(k) = self
-            .examples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(rel)
-        {
-            return *k;
-        }
-        let path = self.opts.root.join(EXAMPLES_DIR).join(rel);
-        // The file, and every file checked with it: its folder's set.
-        let mut h = blake3::Hasher::new();
-        match std::fs::read(&path) {
-            Ok(bytes) => h.update(blake3::hash(&bytes).as_bytes()),
-            Err(_) => h.update(&[0; 32]),
-        };
-        if let Some(dir) = path.canonicalize().ok().as_deref().and_then(Path::parent) {
-            for sibling in crate::check::expect::folder_set(dir) {
-                hash_str(&mut h, &sibling.to_string_lossy());
-                match std::fs::read(&sibling) {
-                    Ok(bytes) => h.update(blake3::hash(&bytes).as_bytes()),
-                    Err(_) => h.update(&[1; 32]),
-                };
-            }
-        }
-        let key = *h.finalize().as_bytes();
-        self.examples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(rel.to_owned(), key);
-        key
-    }
-
-    /// Forgets cached example hashes the hint says may have changed. Any
-    /// change below `examples/` forgets them all: re-hashing the included
-    /// files is cheap and covers symlinks and renamed folders.
-    fn apply_hint(&mut self, hint: &Hint) {
-        let root = self.opts.root.clone();
-        let examples = self.examples.get_mut().unwrap_or_else(|e| e.into_inner());
-        match hint {
-            Hint::All => {
-                examples.clear();
-                self.examples_epoch += 1;
-                self.loads.clear();
-            }
-            Hint::Paths(paths) => {
-                for p in paths {
-                    self.loads.forget(&root, p);
-                }
-                if paths.iter().any(|p| is_examples_path(&root, p)) {
-                    examples.clear();
-                    self.examples_epoch += 1;
-                }
-            }
-        }
+    /// Files outside `content/` pages and `examples/` that the pages of the
+    /// last rebuild read (`{{#include}}`d files, files beside pages): a
+    /// watcher must report their changes too.
+    pub fn file_dependencies(&self) -> HashSet<PathBuf> {
+        self.markdown
+            .values()
+            .flat_map(|e| e.files.iter().map(|(p, _)| p.clone()))
+            .collect()
     }
 
     /// Rebuilds the site, re-rendering only what changed. On failure the
@@ -280,72 +248,18 @@ impl Engine {
         self.rebuild_with(hint, true)
     }
 
-    /// Brings the outputs left stale by [`Engine::rebuild_deferred`] (the
-    /// search index, print.html) up to date; returns the new site and the
-    /// paths that changed, or `None` when there was nothing to do. After
-    /// this the site is byte-identical to a full build.
-    pub fn finish_deferred(&mut self) -> Option<(Arc<Files>, Vec<String>)> {
-        let search = self.pending_search.take();
-        let print = self.pending_print.take();
-        if search.is_none() && print.is_none() {
-            return None;
-        }
-        let course = self.prev_course.as_ref()?;
-        let rendered: Vec<&Rendered> = course
-            .pages
-            .iter()
-            .map(|p| self.markdown.get(&p.source).map(|e| &*e.rendered))
-            .collect::<Option<_>>()?;
-        let mut files: Files = (**self.last_good.as_ref()?).clone();
-        let mut changed = Vec::new();
-        let mut replace = |old: &FileList, fresh: &FileList| {
-            for (path, _) in old {
-                if files.remove(path).is_some() {
-                    changed.push(path.clone());
-                }
-            }
-            for (path, bytes) in fresh {
-                files.insert(path.clone(), bytes.clone());
-                changed.push(path.clone());
-            }
-        };
-        if let Some((key, config)) = search {
-            let fresh = shared_list(site::search_index(course, &rendered, &config));
-            if let Some((_, old)) = &self.search {
-                replace(old, &fresh);
-            }
-            self.search = Some((key, fresh));
-        }
-        if let (Some((key, config, theme, tera)), Some(old)) = (print, self.print.take()) {
-            let templating =
-                Templating::new(&self.opts, &config, course, &theme, &tera, HashMap::new());
-            let mut out = BTreeMap::new();
-            let mut diags = Vec::new();
-            templating.print_edition(&rendered, &mut out, &mut diags);
-            let fresh = shared_list(out);
-            replace(&old.files, &fresh);
-            // Reported by the next rebuild if there are any (there are none
-            // unless the template-wide inputs changed, which is not deferred).
-            self.print = Some(PrintEntry {
-                key,
-                tpl: old.tpl,
-                files: fresh,
-                diags,
-            });
-        }
-        changed.sort();
-        changed.dedup();
-        let files = Arc::new(files);
-        self.last_good = Some(files.clone());
-        Some((files, changed))
-    }
-
     fn rebuild_with(
         &mut self,
         hint: &Hint,
         defer_search: bool,
     ) -> Result<Outcome, Vec<Diagnostic>> {
         self.apply_hint(hint);
+        // Files pages read are hashed afresh: they may lie where no watcher
+        // looks, and hashing the few there are is cheap.
+        self.file_hashes
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         // This rebuild supersedes what an earlier one left to finish (a good
         // one defers it again: the cached outputs' keys still differ).
         self.pending_search = None;
@@ -372,160 +286,11 @@ impl Engine {
         handler.attach_course(&course);
         clock.lap("content");
 
-        let config_key = {
-            let mut h = blake3::Hasher::new();
-            hash_str(&mut h, &format!("{config:?}"));
-            h.update(&[self.opts.drafts as u8, self.opts.deny_warnings as u8]);
-            *h.finalize().as_bytes()
-        };
-        // Markdown-wide inputs: config, asset paths, the link map, the
-        // glossary and its page, custom schemas.
-        let md_global = {
-            let mut h = blake3::Hasher::new();
-            h.update(&config_key);
-            h.update(&file_key(&root.join(crate::learn::glossary_file())));
-            hash_str(&mut h, handler.learn().glossary_url().unwrap_or(""));
-            for dir in &config.kubernetes.schemas {
-                h.update(&tree_key(&root.join(dir)));
-            }
-            for k in theme.assets.keys() {
-                hash_str(&mut h, k);
-            }
-            h.update(b"|");
-            for p in &course.pages {
-                hash_str(&mut h, &p.source);
-                hash_str(&mut h, &p.url);
-            }
-            *h.finalize().as_bytes()
-        };
-        // Template-wide inputs: config, templates, assets, reload script, navigation.
-        let tpl_global = {
-            let mut h = blake3::Hasher::new();
-            h.update(&config_key);
-            for (name, (text, file)) in &theme.templates {
-                hash_str(&mut h, name);
-                hash_str(&mut h, text);
-                hash_str(&mut h, &file.to_string_lossy());
-            }
-            for (k, v) in &theme.assets {
-                hash_str(&mut h, k);
-                h.update(blake3::hash(v).as_bytes());
-            }
-            hash_str(&mut h, self.opts.inject.as_deref().unwrap_or(""));
-            h.update(&nav_key(&course));
-            *h.finalize().as_bytes()
-        };
-
-        // Text hashes, reusing those of unchanged texts.
-        let texts: FxHashMap<String, Key> = course
-            .pages
-            .par_iter()
-            .map(|p| {
-                let old = self
-                    .prev_course
-                    .as_ref()
-                    .and_then(|c| c.by_source(&p.source))
-                    .filter(|o| Arc::ptr_eq(&o.text, &p.text) || o.text == p.text);
-                let key = match old.and_then(|_| self.texts.get(&p.source)) {
-                    Some(k) => *k,
-                    None => *blake3::hash(p.text.as_bytes()).as_bytes(),
-                };
-                (p.source.clone(), key)
-            })
-            .collect();
-
-        clock.lap("keys");
-        // Markdown: reuse entries whose inputs are unchanged.
-        let bases: Vec<Key> = course
-            .pages
-            .par_iter()
-            .map(|p| {
-                let mut h = blake3::Hasher::new();
-                h.update(&md_global);
-                hash_str(&mut h, &p.source);
-                hash_str(&mut h, &p.url);
-                hash_str(&mut h, &p.file.to_string_lossy());
-                h.update(&texts[&p.source]);
-                *h.finalize().as_bytes()
-            })
-            .collect();
-        let dirty: Vec<usize> = course
-            .pages
-            .iter()
-            .filter(|p| match self.markdown.get(&p.source) {
-                Some(e) if e.base == bases[p.id] => {
-                    e.opaque || e.deps.iter().any(|(rel, k)| self.example_hash(rel) != *k)
-                }
-                _ => true,
-            })
-            .map(|p| p.id)
-            .collect();
-        let asset_exists = |p: &str| theme.assets.contains_key(p);
-        let examples_canonical = root.join(EXAMPLES_DIR).canonicalize().ok();
-        let fresh: Vec<(usize, MdEntry)> = dirty
-            .par_iter()
-            .map(|&id| {
-                let page = &course.pages[id];
-                // One handler per page, so that what it publishes, shows and
-                // uses is this page's.
-                let blocks = Recording {
-                    inner: handler.fork(),
-                    examples: examples_canonical.as_deref(),
-                    deps: Mutex::default(),
-                    opaque: Mutex::new(false),
-                };
-                let renderer = PageRenderer {
-                    course: &course,
-                    highlighter: &self.cache,
-                    asset_exists: &asset_exists,
-                    blocks: &blocks,
-                };
-                let rendered = renderer.render(page);
-                let deps: Vec<(String, Key)> = {
-                    let mut d = blocks.deps.into_inner().unwrap_or_else(|e| e.into_inner());
-                    d.sort();
-                    d.dedup();
-                    d.into_iter()
-                        .map(|rel| {
-                            let k = self.example_hash(&rel);
-                            (rel, k)
-                        })
-                        .collect()
-                };
-                let opaque = blocks
-                    .opaque
-                    .into_inner()
-                    .unwrap_or_else(|e| e.into_inner());
-                let published = shared_list(blocks.inner.published_files());
-                let usages = blocks
-                    .inner
-                    .usages()
-                    .into_iter()
-                    .flat_map(|(file, list)| list.into_iter().map(move |u| (file.clone(), u)))
-                    .collect();
-                let terms = blocks.inner.learn().used_terms();
-                (
-                    id,
-                    MdEntry {
-                        base: bases[id],
-                        deps,
-                        opaque,
-                        rendered: Arc::new(rendered),
-                        published,
-                        usages,
-                        terms,
-                    },
-                )
-            })
-            .collect();
-        let markdown_rendered = fresh.len();
-        for (id, entry) in fresh {
-            self.markdown.insert(course.pages[id].source.clone(), entry);
-        }
-        let live: HashSet<&str> = course.pages.iter().map(|p| p.source.as_str()).collect();
-        self.markdown.retain(|k, _| live.contains(k.as_str()));
-        self.texts = texts;
-        let live: HashSet<String> = live.into_iter().map(str::to_owned).collect();
+        let (config_key, md_global, tpl_global) =
+            keys::global_keys(&root, &self.opts, &config, &theme, &course, &handler);
+        let markdown_rendered =
+            self.render_pages(&root, &course, &handler, &theme, &md_global, &mut clock);
+        let live: HashSet<String> = course.pages.iter().map(|p| p.source.clone()).collect();
 
         let entries: Vec<&MdEntry> = course
             .pages
@@ -802,161 +567,4 @@ fn take_made(
 
 fn is_examples_path(root: &Path, p: &Path) -> bool {
     p.starts_with(root.join(EXAMPLES_DIR)) || p.starts_with(EXAMPLES_DIR)
-}
-
-/// Everything navigation shows about every page: titles, URLs, the tree and
-/// the reading order.
-fn nav_key(course: &Course) -> Key {
-    let mut h = blake3::Hasher::new();
-    for p in &course.pages {
-        hash_str(&mut h, &p.source);
-        hash_str(&mut h, &p.url);
-        hash_str(&mut h, &p.front.title);
-        h.update(&[p.is_section as u8]);
-        h.update(&(p.parent.map_or(u64::MAX, |x| x as u64)).to_le_bytes());
-        h.update(&(p.children.len() as u64).to_le_bytes());
-        for &c in &p.children {
-            h.update(&(c as u64).to_le_bytes());
-        }
-    }
-    h.update(&(course.home as u64).to_le_bytes());
-    for &o in &course.order {
-        h.update(&(o as u64).to_le_bytes());
-    }
-    *h.finalize().as_bytes()
-}
-
-/// Wraps the course's block handler and records which `examples/` files a
-/// page's directives include.
-struct Recording<'a> {
-    inner: CourseBlocks,
-    /// `examples/`, canonical: includes resolving elsewhere (symlinks) are
-    /// not tracked.
-    examples: Option<&'a Path>,
-    deps: Mutex<Vec<String>>,
-    opaque: Mutex<bool>,
-}
-
-impl BlockHandler for Recording<'_> {
-    // Every method forwards to the course's handler; a method left to its
-    // default here would render differently from the full build.
-    fn begin_page(
-        &self,
-        page: &crate::content::Page,
-        events: &[(pulldown_cmark::Event<'_>, std::ops::Range<usize>)],
-    ) {
-        self.inner.begin_page(page, events);
-    }
-
-    fn code_block(
-        &self,
-        place: BlockPlace<'_>,
-        lang: &str,
-        info: &str,
-        text: &str,
-    ) -> Option<BlockOutput> {
-        self.inner.code_block(place, lang, info, text)
-    }
-
-    fn highlighted_as<'l>(&self, lang: &'l str) -> Option<&'l str> {
-        self.inner.highlighted_as(lang)
-    }
-
-    fn prose(
-        &self,
-        page: &crate::content::Page,
-        text: &str,
-        seen: &mut HashSet<usize>,
-    ) -> Option<String> {
-        self.inner.prose(page, text, seen)
-    }
-
-    fn link(
-        &self,
-        place: BlockPlace<'_>,
-        dest: &str,
-    ) -> Option<Result<(String, Option<String>), Diagnostic>> {
-        self.inner.link(place, dest)
-    }
-
-    fn directive(&self, place: BlockPlace<'_>, name: &str, args: &str) -> Option<BlockOutput> {
-        let out = self.inner.directive(place, name, args);
-        if out.is_some() {
-            match (name, crate::blocks::parse_example_args(args)) {
-                ("example", Ok(a)) => match crate::markdown::links::resolve("", &a.path) {
-                    Some(rel) if self.inside_examples(&rel) => self
-                        .deps
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(rel),
-                    // Climbs out of examples/: depends on a file we do not track.
-                    _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
-                },
-                ("example", Err(_)) => {}
-                // Depends on the glossary and its page only: both in the key.
-                (crate::learn::GLOSSARY_DIRECTIVE, _) => {}
-                _ => *self.opaque.lock().unwrap_or_else(|e| e.into_inner()) = true,
-            }
-        }
-        out
-    }
-}
-
-impl Recording<'_> {
-    /// Whether `examples/rel` and its folder really are below `examples/`
-    /// (a symlink may point elsewhere, where changes are not tracked).
-    fn inside_examples(&self, rel: &str) -> bool {
-        let Some(examples) = self.examples else {
-            return false;
-        };
-        match examples.join(rel).canonicalize() {
-            Ok(c) => c.starts_with(examples),
-            // A missing file: its error depends on the name only.
-            Err(_) => true,
-        }
-    }
-}
-
-/// Hash of a file's bytes (zeros when it cannot be read).
-fn file_key(path: &Path) -> Key {
-    match std::fs::read(path) {
-        Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
-        Err(_) => [0; 32],
-    }
-}
-
-/// Hash of every file below `dir`: names and contents.
-fn tree_key(dir: &Path) -> Key {
-    let mut h = blake3::Hasher::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-    {
-        hash_str(&mut h, &entry.path().to_string_lossy());
-        h.update(&file_key(entry.path()));
-    }
-    *h.finalize().as_bytes()
-}
-
-struct Clock {
-    last: std::time::Instant,
-    laps: Vec<(&'static str, f64)>,
-}
-
-impl Clock {
-    fn new() -> Clock {
-        Clock {
-            last: std::time::Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    fn lap(&mut self, name: &'static str) {
-        let now = std::time::Instant::now();
-        self.laps
-            .push((name, (now - self.last).as_secs_f64() * 1000.0));
-        self.last = now;
-    }
 }
