@@ -53,16 +53,15 @@ fn page_renders_without_errors_and_dark_mode_persists() {
         WAIT,
     );
     // The choice survives a reload. Chromium hands a localStorage write to
-    // its browser process asynchronously; a reader reloading within
-    // milliseconds of clicking is not a real reader, so give it a moment.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // its browser process asynchronously, so a page loaded at once may see
+    // it a moment later; kourse.js follows the storage event, so wait.
     page.goto(&file_url(
         &dir.path().join("public/first-steps/first-pod.html"),
     ));
     page.wait_for(".theme-toggle[aria-pressed]", WAIT);
-    assert_eq!(
-        page.eval_json("document.documentElement.getAttribute('data-theme')"),
-        after
+    page.wait_until(
+        &format!("document.documentElement.getAttribute('data-theme') === {after}"),
+        WAIT,
     );
     page.assert_no_errors();
 }

@@ -13,6 +13,13 @@
       toggle.setAttribute("aria-pressed", String(next === "dark"));
       try { localStorage.setItem("kourse-theme", next); } catch (e) { /* storage disabled */ }
     });
+    // Another tab (or the page before this one, whose write the browser
+    // may hand over a moment late) chose a scheme: follow it.
+    window.addEventListener("storage", function (ev) {
+      if (ev.key !== "kourse-theme" || (ev.newValue !== "dark" && ev.newValue !== "light")) { return; }
+      root.setAttribute("data-theme", ev.newValue);
+      toggle.setAttribute("aria-pressed", String(ev.newValue === "dark"));
+    });
   }
 
   var sidebarButton = document.querySelector(".sidebar-toggle");
