@@ -318,3 +318,41 @@ fn cross_object_warnings_on_the_walked_cluster() {
         .collect();
     assert_eq!(walked, ["service-no-match content/b.md:9:3"]);
 }
+
+#[test]
+fn pod_security_at_the_pinned_version_and_invalid_labels() {
+    assert_eq!(
+        findings("psa-version"),
+        [
+            // restricted:v1.21 predates the capabilities control (v1.22): the
+            // same Pod passes in `pinned` (line 6) and fails at latest.
+            "walk-pod-security content/a.md:7:3",
+            // baseline:v1.28 does not yet allow tcp_keepalive_time (v1.29);
+            // after the label moves to v1.29 (line 9) line 10 passes.
+            "walk-pod-security content/a.md:8:3",
+            // A version label that does not parse: the Namespace is refused
+            // and the ConfigMap meant for it has no namespace.
+            "walk-pod-security-label content/a.md:16:3",
+            "walk-namespace-missing content/a.md:17:3",
+            "walk-pod-security-label content/a.md:18:3",
+        ]
+    );
+}
+
+#[test]
+fn pod_security_audit_is_in_the_trace_only() {
+    // `tuned` audits restricted: the audit log would record line 10's Pod,
+    // which kubectl neither refuses nor warns about.
+    let out = Command::new(env!("CARGO_BIN_EXE_kourse"))
+        .args(["check", "--walk-trace", "--format", "json", "-C"])
+        .arg(fixture("psa-version"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("content/a.md:10:3 apply examples/keepalive.yaml\n    walk-pod-security-audit: the audit log records that Pod tuned/keepalive would violate PodSecurity \"restricted:latest\""),
+        "{err}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("audit"), "{stdout}");
+}

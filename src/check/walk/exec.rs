@@ -576,7 +576,12 @@ impl Walker<'_> {
             if !check_overwrite(&obj.labels, &obj.show(), out) {
                 continue;
             }
-            apply_changes(&mut Arc::make_mut(obj).labels, changes);
+            let mut labels = obj.labels.clone();
+            apply_changes(&mut labels, changes);
+            if obj.kind == "Namespace" && !rules::namespace_labels(&obj.show(), &labels, out) {
+                continue;
+            }
+            Arc::make_mut(obj).labels = labels;
         }
     }
 }

@@ -73,6 +73,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "a Pod (or a workload's Pods) the namespace's Pod Security level rejects",
         ),
         (
+            "walk-pod-security-label",
+            E,
+            "a Namespace whose Pod Security level or version label does not parse",
+        ),
+        (
             "walk-pod-security-warn",
             W,
             "a Pod the namespace's Pod Security `warn` level warns about",
@@ -443,6 +448,10 @@ impl Walker<'_> {
             }
         }
         for (si, i) in issues {
+            // Audit-mode findings are for the trace only.
+            if i.rule == rules::AUDIT {
+                continue;
+            }
             let Some(severity) = self.checker.rule_level(i.rule) else {
                 continue;
             };
