@@ -356,3 +356,24 @@ fn pod_security_audit_is_in_the_trace_only() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains("audit"), "{stdout}");
 }
+
+#[test]
+fn taints_cordon_and_drain_change_where_pods_go() {
+    assert_eq!(
+        findings("taints"),
+        [
+            // Both nodes tainted: Pending at the end of the page; the
+            // tolerating Deployment (line 11) is placed.
+            "walk-unschedulable content/a.md:7:3",
+            // The same key and effect again without --overwrite (line 9 has it).
+            "walk-taint content/a.md:8:3",
+            "walk-taint content/a.md:10:3",
+            // b.md: Pending on purpose while cordoned, placed after uncordon.
+            // c.md: drained, so only the DaemonSet (which tolerates a
+            // cordon) finds the worker.
+            "walk-unschedulable content/c.md:8:3",
+            // d.md: marked Pending, but the worker is free.
+            "walk-expect content/d.md:7:3",
+        ]
+    );
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::rules;
 use super::state::{Key, Obj, Origin, SourceRef, State, key, labels_of};
-use super::steps::{Action, Input, Mode, Step};
+use super::steps::{Action, Input, Mode, Nodes, Step};
 use super::{Issue, Walker};
 use crate::check::yaml::{self, Node, Value};
 
@@ -191,6 +191,16 @@ impl Walker<'_> {
                     }
                 }
             }
+            Action::Taint {
+                nodes,
+                changes,
+                overwrite,
+            } => super::nodes::taint(state, nodes, changes, *overwrite, &mut out),
+            Action::Cordon {
+                nodes,
+                unschedulable,
+                ..
+            } => super::nodes::cordon(state, nodes, *unschedulable, &mut out),
             Action::Opaque(what) => {
                 state.opaque = true;
                 self.trace_line(format!("  (not walked: `{what}`)"));
@@ -453,6 +463,14 @@ impl Walker<'_> {
             source: d.source,
         };
         let admitted = rules::admit(&obj, state, out);
+        // The scheduler's answer now; the end of the page decides whether
+        // the Pods stay Pending.
+        if admitted
+            && let Some(spec) = crate::check::rules::pod_spec(&obj.kind, &obj.node)
+            && let Some(i) = rules::needs::schedule(&obj, spec, state, self.lab)
+        {
+            out.push(i.soft());
+        }
         if admitted {
             let claims = template_claims(&obj);
             let o = obj.origin.clone();
@@ -511,29 +529,12 @@ impl Walker<'_> {
             true
         };
         if kind == "Node" {
-            let targets: Vec<usize> = if all {
-                (0..state.nodes.len()).collect()
+            let nodes = if all {
+                Nodes::All
             } else {
-                let mut t = Vec::new();
-                for name in names {
-                    match state.nodes.iter().position(|n| &n.name == name) {
-                        Some(i) => t.push(i),
-                        None if state.host_named && !state.nodes.is_empty() => t.push(0),
-                        None if state.host_named => {}
-                        None => out.push(
-                            Issue::new(
-                                "walk-not-found",
-                                format!("the lab has no node `{name}`: kubectl says `nodes \"{name}\" not found`"),
-                            )
-                            .note(format!(
-                                "the lab's nodes: {}",
-                                state.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
-                            )),
-                        ),
-                    }
-                }
-                t
+                Nodes::Names(names.to_vec())
             };
+            let targets = super::nodes::select(state, &nodes, out);
             if annotate {
                 return;
             }

@@ -11,6 +11,8 @@
 pub mod exec;
 pub mod kustomize;
 pub mod lab;
+pub mod node_steps;
+pub mod nodes;
 pub mod rules;
 pub mod shell;
 pub mod state;
@@ -114,6 +116,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "`kubectl set image` names a container the object lacks",
         ),
         (
+            "walk-taint",
+            E,
+            "`kubectl taint` adds a taint the node has without --overwrite, or removes one it lacks",
+        ),
+        (
             "walk-file-missing",
             E,
             "a command names a file that does not exist",
@@ -142,6 +149,10 @@ pub struct Issue {
     pub rule: &'static str,
     pub message: String,
     pub notes: Vec<String>,
+    /// True of the step's moment only (a Pod Pending now that a later step
+    /// may let the scheduler place): it satisfies an `expect` mark and is
+    /// otherwise no finding.
+    pub soft: bool,
 }
 
 impl Issue {
@@ -150,7 +161,14 @@ impl Issue {
             rule,
             message: message.into(),
             notes: Vec::new(),
+            soft: false,
         }
+    }
+
+    /// Marks the issue as true of this moment only.
+    pub fn soft(mut self) -> Issue {
+        self.soft = true;
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Issue {
@@ -226,6 +244,7 @@ pub fn walk_course(
         page_idx: 0,
         page_file: PathBuf::new(),
         trace: trace.then(String::new),
+        lab: lab.name,
     };
     let diagnostics = w.walk(course, &lab);
     Walk {
@@ -290,6 +309,8 @@ pub struct Walker<'a> {
     page_idx: usize,
     page_file: PathBuf,
     trace: Option<String>,
+    /// The lab's name, for messages.
+    lab: &'static str,
 }
 
 impl Walker<'_> {
@@ -374,7 +395,8 @@ impl Walker<'_> {
                 let found = self.run(&mut state, step, si);
                 if self.trace.is_some() {
                     for i in &found {
-                        self.trace_line(format!("    {}: {}", i.rule, i.message));
+                        let now = if i.soft { " (at this step)" } else { "" };
+                        self.trace_line(format!("    {}: {}{now}", i.rule, i.message));
                     }
                 }
                 issues.extend(found.into_iter().map(|i| (si, i)));
@@ -448,8 +470,9 @@ impl Walker<'_> {
             }
         }
         for (si, i) in issues {
-            // Audit-mode findings are for the trace only.
-            if i.rule == rules::AUDIT {
+            // Audit-mode findings are for the trace only; a moment's state
+            // only counts for a mark.
+            if i.rule == rules::AUDIT || i.soft {
                 continue;
             }
             let Some(severity) = self.checker.rule_level(i.rule) else {
@@ -506,6 +529,36 @@ fn describe(a: &steps::Action) -> String {
         Action::AwaitCreate { kind, names, .. } => {
             format!("wait --for=create {kind} {}", names.join(" "))
         }
+        Action::Taint { nodes, changes, .. } => format!(
+            "taint {nodes:?} {}",
+            changes
+                .iter()
+                .map(|c| match c {
+                    steps::TaintChange::Add { key, value, effect } =>
+                        format!("{key}={value}:{effect}"),
+                    steps::TaintChange::Remove {
+                        key,
+                        effect: Some(e),
+                    } => format!("{key}:{e}-"),
+                    steps::TaintChange::Remove { key, effect: None } => format!("{key}-"),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Action::Cordon {
+            nodes,
+            unschedulable,
+            drain,
+        } => format!(
+            "{} {nodes:?}",
+            if *drain {
+                "drain"
+            } else if *unschedulable {
+                "cordon"
+            } else {
+                "uncordon"
+            }
+        ),
         Action::Opaque(w) => w.clone(),
     }
 }
@@ -525,7 +578,14 @@ fn summarize(state: &State) -> String {
         s.push('\n');
     }
     for n in &state.nodes {
-        let _ = writeln!(s, "    Node {} ({} labels)", n.name, n.labels.len());
+        let _ = writeln!(
+            s,
+            "    Node {} ({} labels; taints: {}{})",
+            n.name,
+            n.labels.len(),
+            nodes::show(&n.taints),
+            if n.unschedulable { "; cordoned" } else { "" }
+        );
     }
     s.pop();
     s

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+pub use super::node_steps::{Nodes, SelectorOp, TaintChange};
 use super::shell::{Command, is_shell, shell_commands};
 use crate::diagnostic::LineIndex;
 
@@ -115,6 +116,20 @@ pub enum Action {
         names: Vec<String>,
         namespace: Option<String>,
     },
+    /// `taint nodes NAME… KEY[=VALUE]:EFFECT… KEY[:EFFECT]-…`.
+    Taint {
+        nodes: Nodes,
+        changes: Vec<TaintChange>,
+        overwrite: bool,
+    },
+    /// `cordon`, `drain` (`unschedulable: true`) or `uncordon` NODE….
+    Cordon {
+        nodes: Nodes,
+        unschedulable: bool,
+        /// `drain`: also evicts the node's Pods (not modelled: the walk
+        /// does not place Pods on nodes).
+        drain: bool,
+    },
     /// A program that changes the cluster in ways the walk cannot see
     /// (`helm install`, `helm upgrade`): custom resources are no longer
     /// checked for a CRD after it.
@@ -131,6 +146,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--namespace",
     "-l",
     "--selector",
+    "--pod-selector",
     "-o",
     "--output",
     "-c",
@@ -192,13 +208,13 @@ const VALUE_FLAGS: &[&str] = &[
 
 /// Parsed flags and positional words of a kubectl command.
 #[derive(Debug, Default)]
-struct Args {
+pub(super) struct Args {
     pos: Vec<String>,
     flags: Vec<(String, String)>,
 }
 
 impl Args {
-    fn get(&self, names: &[&str]) -> Option<&str> {
+    pub(super) fn get(&self, names: &[&str]) -> Option<&str> {
         self.flags
             .iter()
             .rev()
@@ -214,7 +230,7 @@ impl Args {
             .collect()
     }
 
-    fn has(&self, names: &[&str]) -> bool {
+    pub(super) fn has(&self, names: &[&str]) -> bool {
         self.get(names).is_some_and(|v| v != "false")
     }
 
@@ -500,6 +516,8 @@ pub fn action(cmd: &Command) -> Option<Action> {
                 }
             })
         }
+        "taint" => super::node_steps::taint(rest, &a),
+        "cordon" | "uncordon" | "drain" => super::node_steps::cordon(verb, rest, &a),
         "set" if rest.first().is_some_and(|w| w == "image") => {
             let mut targets = Vec::new();
             let mut images = Vec::new();
