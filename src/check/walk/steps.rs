@@ -639,10 +639,42 @@ pub fn page_steps(text: &str, base: usize) -> Vec<Step> {
     out
 }
 
+/// Whether some line of the page, read as a shell line (with its `\`
+/// continuations), is a kubectl or helm command the walk models: most
+/// pages only show `kubectl get` or commands with variables, and need no
+/// Markdown parse. Every command of a shell block is such a line, so a
+/// page this says no to has no steps.
+fn may_have_commands(body: &str) -> bool {
+    let bytes = body.as_bytes();
+    let mut starts: Vec<usize> = Vec::new();
+    for word in [&b"kubectl"[..], b"helm"] {
+        starts.extend(
+            memchr::memmem::find_iter(bytes, word)
+                .map(|at| memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1)),
+        );
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    starts.into_iter().any(|start| {
+        let mut text = String::new();
+        for l in body[start..].lines() {
+            let l = l.trim_start().trim_start_matches('>').trim_start();
+            text.push_str(l);
+            text.push('\n');
+            if !l.ends_with('\\') {
+                break;
+            }
+        }
+        shell_commands("bash", &text, 1, 1)
+            .iter()
+            .any(|c| !c.unknown && action(c).is_some())
+    })
+}
+
 fn find(text: &str, base: usize) -> Vec<Found> {
     let body = &text[base..];
-    // Only pages with a command or a directive are parsed.
-    if !body.contains("kubectl") && !body.contains("helm") && !body.contains("{{#example") {
+    // Only pages with a command the walk models, or a directive, are parsed.
+    if memchr::memmem::find(body.as_bytes(), b"{{#example").is_none() && !may_have_commands(body) {
         return Vec::new();
     }
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, Options::all())

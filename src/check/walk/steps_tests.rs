@@ -328,3 +328,20 @@ fn page_steps_find_blocks_directives_and_marks() {
         files(Mode::Apply, &["examples/b.yaml"], None)
     );
 }
+
+#[test]
+fn pages_without_modelled_commands_are_not_parsed() {
+    // Only `kubectl get` and commands with variables: no steps, no parse.
+    assert!(!may_have_commands(
+        "```bash\nkubectl get pods\nkubectl apply -n \"$NS\" -f \"$f\"\n```\n"
+    ));
+    // A continuation in a list item, behind a quote mark, and helm.
+    for page in [
+        "1. Apply:\n\n   ```console\n   $ kubectl \\\n     apply -f a.yaml\n   ```\n",
+        "> ```bash\n> kubectl delete ns shop\n> ```\n",
+        "```sh\nhelm install seek ./chart\n```\n",
+    ] {
+        assert!(may_have_commands(page), "{page}");
+        assert_eq!(page_steps(page, 0).len(), 1, "{page}");
+    }
+}
