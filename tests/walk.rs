@@ -377,3 +377,22 @@ fn taints_cordon_and_drain_change_where_pods_go() {
         ]
     );
 }
+
+#[test]
+fn immutable_job_template_completions_priority_and_pod_fields() {
+    assert_eq!(
+        findings("immutable-more"),
+        [
+            // A suspended Job may move its Pods (line 6); a running one not.
+            "walk-immutable-field content/a.md:8:3",
+            // An Indexed Job widens completions with parallelism (line 10),
+            // not apart from it.
+            "walk-immutable-field content/a.md:11:3",
+            // A PriorityClass keeps its value.
+            "walk-immutable-field content/a.md:13:3",
+            // A Pod takes a new image and a sooner deadline (line 15), not a
+            // new grace period.
+            "walk-immutable-field content/a.md:16:3",
+        ]
+    );
+}
