@@ -15,10 +15,29 @@ use super::{Issue, Walker};
 use crate::check::yaml::{self, Node, Value};
 
 /// One object read from a manifest.
-struct Doc {
-    node: Node,
+#[derive(Clone)]
+pub(super) struct Doc {
+    node: Arc<Node>,
     manifest: Option<String>,
     source: Option<Arc<SourceRef>>,
+}
+
+/// The documents of a manifest file (read and parsed once a walk), or why
+/// it cannot be read.
+pub(super) type FileDocs = Result<Arc<[Doc]>, String>;
+
+/// Reads and parses a manifest file.
+pub(super) fn load_docs(path: &Path, root: &Path) -> FileDocs {
+    let shown = crate::diagnostic::display_path(path, root);
+    let text = crate::content::read_text(path, &shown).map_err(|d| d.message)?;
+    let src = Arc::new(SourceRef {
+        path: shown.clone(),
+        text: text.clone(),
+        line_offset: 0,
+    });
+    let mut docs = Vec::new();
+    push_docs(&text, Some(&shown.display().to_string()), src, &mut docs);
+    Ok(docs.into())
 }
 
 impl Walker<'_> {
@@ -64,7 +83,7 @@ impl Walker<'_> {
                 let text = named_object(kind, name, namespace.as_deref(), keys, secret_type);
                 let Some(text) = text else { return out };
                 let doc = Doc {
-                    node: super::state::synthetic(&text),
+                    node: Arc::new(super::state::synthetic(&text)),
                     manifest: None,
                     source: None,
                 };
@@ -287,27 +306,18 @@ impl Walker<'_> {
     }
 
     fn read_file(&mut self, path: &Path, docs: &mut Vec<Doc>, out: &mut Vec<Issue>) {
-        let shown = crate::diagnostic::display_path(path, self.root);
-        let text = match self.files.get(path) {
-            Some(t) => t.clone(),
-            None => match crate::content::read_text(path, &shown) {
-                Ok(t) => {
-                    let t: Arc<str> = Arc::from(t);
-                    self.files.insert(path.to_path_buf(), t.clone());
-                    t
-                }
-                Err(d) => {
-                    out.push(Issue::new("walk-file-missing", d.message));
-                    return;
-                }
-            },
+        let loaded = match self.files.get(path) {
+            Some(l) => l.clone(),
+            None => {
+                let l = load_docs(path, self.root);
+                self.files.insert(path.to_path_buf(), l.clone());
+                l
+            }
         };
-        let src = Arc::new(SourceRef {
-            path: shown.clone(),
-            text: text.to_string(),
-            line_offset: 0,
-        });
-        push_docs(&text, Some(&shown.display().to_string()), src, docs);
+        match loaded {
+            Ok(d) => docs.extend(d.iter().cloned()),
+            Err(message) => out.push(Issue::new("walk-file-missing", message)),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -454,7 +464,7 @@ impl Walker<'_> {
             kind: kind.to_owned(),
             namespace,
             name: name.to_owned(),
-            node: Arc::new(d.node),
+            node: d.node,
             labels,
             origin,
             stub: false,
@@ -649,7 +659,7 @@ fn push_docs(text: &str, shown: Option<&str>, src: Arc<SourceRef>, docs: &mut Ve
             };
             docs.push(Doc {
                 manifest: shown.map(|s| format!("{s}:{l}")),
-                node,
+                node: Arc::new(node),
                 source: Some(src.clone()),
             });
         }

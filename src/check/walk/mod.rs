@@ -21,7 +21,6 @@ pub mod steps;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::check::Checker;
 use crate::config::Config;
@@ -303,8 +302,8 @@ pub struct Walker<'a> {
     kubectl: Option<PathBuf>,
     /// The build cache folder (rendered kustomizations).
     cache: Option<PathBuf>,
-    /// Manifest texts read so far, by path.
-    files: HashMap<PathBuf, Arc<str>>,
+    /// Manifest files read and parsed so far, by path.
+    files: HashMap<PathBuf, exec::FileDocs>,
     /// Index in reading order of the page being walked.
     page_idx: usize,
     page_file: PathBuf,
@@ -332,7 +331,52 @@ impl Walker<'_> {
         }
     }
 
+    /// The steps of every page, and the manifest files they name read and
+    /// parsed, on all cores: both depend on the text alone.
+    fn prepare(&mut self, course: &Course) -> Vec<Vec<Step>> {
+        use rayon::prelude::*;
+        let all: Vec<Vec<Step>> = course
+            .order
+            .par_iter()
+            .map(|&id| {
+                let page = &course.pages[id];
+                if page.front.walk.as_deref() == Some("skip") {
+                    Vec::new()
+                } else {
+                    steps::page_steps(&page.text, page.body_offset)
+                }
+            })
+            .collect();
+        let mut paths: Vec<PathBuf> = all
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.action {
+                steps::Action::Files { inputs, .. } => Some(inputs),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|i| match i {
+                steps::Input::Path(p) => Some(self.root.join(p)),
+                _ => None,
+            })
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let root = self.root;
+        let loaded: Vec<(PathBuf, exec::FileDocs)> = paths
+            .into_par_iter()
+            .map(|p| {
+                let docs = exec::load_docs(&p, root);
+                (p, docs)
+            })
+            .collect();
+        self.files.extend(loaded);
+        all
+    }
+
     fn walk(&mut self, course: &Course, lab: &lab::Lab) -> Vec<Diagnostic> {
+        let mut all_steps = self.prepare(course).into_iter();
         let mut diags = Vec::new();
         let mut state = State::fresh(lab);
         let mut ends: HashMap<PageId, State> = HashMap::new();
@@ -378,11 +422,8 @@ impl Walker<'_> {
                     ))),
                 }
             }
-            let steps = if skip {
-                Vec::new()
-            } else {
-                steps::page_steps(&page.text, page.body_offset)
-            };
+            let steps = all_steps.next().unwrap_or_default();
+            let steps = if skip { Vec::new() } else { steps };
             if !steps.is_empty() && !how.is_empty() {
                 self.trace_line(format!("== {} {how}", page.file.display()));
             }
