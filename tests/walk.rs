@@ -318,3 +318,81 @@ fn cross_object_warnings_on_the_walked_cluster() {
         .collect();
     assert_eq!(walked, ["service-no-match content/b.md:9:3"]);
 }
+
+#[test]
+fn pod_security_at_the_pinned_version_and_invalid_labels() {
+    assert_eq!(
+        findings("psa-version"),
+        [
+            // restricted:v1.21 predates the capabilities control (v1.22): the
+            // same Pod passes in `pinned` (line 6) and fails at latest.
+            "walk-pod-security content/a.md:7:3",
+            // baseline:v1.28 does not yet allow tcp_keepalive_time (v1.29);
+            // after the label moves to v1.29 (line 9) line 10 passes.
+            "walk-pod-security content/a.md:8:3",
+            // A version label that does not parse: the Namespace is refused
+            // and the ConfigMap meant for it has no namespace.
+            "walk-pod-security-label content/a.md:16:3",
+            "walk-namespace-missing content/a.md:17:3",
+            "walk-pod-security-label content/a.md:18:3",
+        ]
+    );
+}
+
+#[test]
+fn pod_security_audit_is_in_the_trace_only() {
+    // `tuned` audits restricted: the audit log would record line 10's Pod,
+    // which kubectl neither refuses nor warns about.
+    let out = Command::new(env!("CARGO_BIN_EXE_kourse"))
+        .args(["check", "--walk-trace", "--format", "json", "-C"])
+        .arg(fixture("psa-version"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("content/a.md:10:3 apply examples/keepalive.yaml\n    walk-pod-security-audit: the audit log records that Pod tuned/keepalive would violate PodSecurity \"restricted:latest\""),
+        "{err}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("audit"), "{stdout}");
+}
+
+#[test]
+fn taints_cordon_and_drain_change_where_pods_go() {
+    assert_eq!(
+        findings("taints"),
+        [
+            // Both nodes tainted: Pending at the end of the page; the
+            // tolerating Deployment (line 11) is placed.
+            "walk-unschedulable content/a.md:7:3",
+            // The same key and effect again without --overwrite (line 9 has it).
+            "walk-taint content/a.md:8:3",
+            "walk-taint content/a.md:10:3",
+            // b.md: Pending on purpose while cordoned, placed after uncordon.
+            // c.md: drained, so only the DaemonSet (which tolerates a
+            // cordon) finds the worker.
+            "walk-unschedulable content/c.md:8:3",
+            // d.md: marked Pending, but the worker is free.
+            "walk-expect content/d.md:7:3",
+        ]
+    );
+}
+
+#[test]
+fn immutable_job_template_completions_priority_and_pod_fields() {
+    assert_eq!(
+        findings("immutable-more"),
+        [
+            // A suspended Job may move its Pods (line 6); a running one not.
+            "walk-immutable-field content/a.md:8:3",
+            // An Indexed Job widens completions with parallelism (line 10),
+            // not apart from it.
+            "walk-immutable-field content/a.md:11:3",
+            // A PriorityClass keeps its value.
+            "walk-immutable-field content/a.md:13:3",
+            // A Pod takes a new image and a sooner deadline (line 15), not a
+            // new grace period.
+            "walk-immutable-field content/a.md:16:3",
+        ]
+    );
+}

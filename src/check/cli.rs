@@ -103,53 +103,62 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
             return 2;
         }
     };
-    let mut io_errors = Vec::new();
-    let sets = gather(args, &checker, &mut io_errors);
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut files: Vec<PathBuf> = Vec::new();
-    for set in &sets {
-        match set {
-            Set::Yaml(paths) => {
-                let mut sources = Vec::new();
-                for p in paths {
+    // The walk (a whole course only) loads the pages on its own: it runs
+    // beside the per-file checks.
+    let (mut diags, files, io_errors) = std::thread::scope(|scope| {
+        let walk = args
+            .paths
+            .is_empty()
+            .then(|| scope.spawn(|| super::walk::from_cli(&args.root, &checker, args.walk_trace)));
+        let mut io_errors = Vec::new();
+        let sets = gather(args, &checker, &mut io_errors);
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        for set in &sets {
+            match set {
+                Set::Yaml(paths) => {
+                    let mut sources = Vec::new();
+                    for p in paths {
+                        let shown = diagnostic::display_path(p, &args.root);
+                        if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
+                            sources.push(Source::new(shown, text));
+                        }
+                    }
+                    files.extend(sources.iter().map(|s| s.path.clone()));
+                    diags.extend(super::expect::check_files(&checker, &sources));
+                }
+                Set::Markdown(p) => {
                     let shown = diagnostic::display_path(p, &args.root);
                     if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
-                        sources.push(Source::new(shown, text));
+                        diags.extend(markdown::check_page(&checker, &shown, &text));
+                        files.push(shown);
                     }
                 }
-                files.extend(sources.iter().map(|s| s.path.clone()));
-                diags.extend(super::expect::check_files(&checker, &sources));
-            }
-            Set::Markdown(p) => {
-                let shown = diagnostic::display_path(p, &args.root);
-                if let Some(text) = read(p, &shown, &mut diags, &mut io_errors) {
-                    diags.extend(markdown::check_page(&checker, &shown, &text));
-                    files.push(shown);
+                Set::Stdin => match input::read_stdin() {
+                    Ok(text) => {
+                        let source = Source::new(input::STDIN_NAME, text);
+                        diags.extend(super::expect::check_files(&checker, &[source]));
+                        files.push(PathBuf::from(input::STDIN_NAME));
+                    }
+                    Err(d) => io_errors.push(d),
+                },
+                Set::Kustomize(dir) | Set::Helm(dir) => {
+                    let tool = if matches!(set, Set::Helm(_)) {
+                        render::Tool::Helm(&args.run.helm_values)
+                    } else {
+                        render::Tool::Kustomize
+                    };
+                    let (checked, found) = render::check_rendered(&checker, tool, dir, &args.root);
+                    files.extend(checked);
+                    diags.extend(found);
                 }
-            }
-            Set::Stdin => match input::read_stdin() {
-                Ok(text) => {
-                    let source = Source::new(input::STDIN_NAME, text);
-                    diags.extend(super::expect::check_files(&checker, &[source]));
-                    files.push(PathBuf::from(input::STDIN_NAME));
-                }
-                Err(d) => io_errors.push(d),
-            },
-            Set::Kustomize(dir) | Set::Helm(dir) => {
-                let tool = if matches!(set, Set::Helm(_)) {
-                    render::Tool::Helm(&args.run.helm_values)
-                } else {
-                    render::Tool::Kustomize
-                };
-                let (checked, found) = render::check_rendered(&checker, tool, dir, &args.root);
-                files.extend(checked);
-                diags.extend(found);
             }
         }
-    }
-    if args.paths.is_empty() {
-        diags.extend(super::walk::from_cli(&args.root, &checker, args.walk_trace));
-    }
+        if let Some(walk) = walk {
+            diags.extend(walk.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        (diags, files, io_errors)
+    });
     diagnostic::sort(&mut diags);
     // A base rendered alone and within each overlay reports its mistakes once.
     diags.dedup_by(|a, b| {

@@ -10,15 +10,34 @@ use std::sync::Arc;
 
 use super::rules;
 use super::state::{Key, Obj, Origin, SourceRef, State, key, labels_of};
-use super::steps::{Action, Input, Mode, Step};
+use super::steps::{Action, Input, Mode, Nodes, Step};
 use super::{Issue, Walker};
 use crate::check::yaml::{self, Node, Value};
 
 /// One object read from a manifest.
-struct Doc {
-    node: Node,
+#[derive(Clone)]
+pub(super) struct Doc {
+    node: Arc<Node>,
     manifest: Option<String>,
     source: Option<Arc<SourceRef>>,
+}
+
+/// The documents of a manifest file (read and parsed once a walk), or why
+/// it cannot be read.
+pub(super) type FileDocs = Result<Arc<[Doc]>, String>;
+
+/// Reads and parses a manifest file.
+pub(super) fn load_docs(path: &Path, root: &Path) -> FileDocs {
+    let shown = crate::diagnostic::display_path(path, root);
+    let text = crate::content::read_text(path, &shown).map_err(|d| d.message)?;
+    let src = Arc::new(SourceRef {
+        path: shown.clone(),
+        text: text.clone(),
+        line_offset: 0,
+    });
+    let mut docs = Vec::new();
+    push_docs(&text, Some(&shown.display().to_string()), src, &mut docs);
+    Ok(docs.into())
 }
 
 impl Walker<'_> {
@@ -64,7 +83,7 @@ impl Walker<'_> {
                 let text = named_object(kind, name, namespace.as_deref(), keys, secret_type);
                 let Some(text) = text else { return out };
                 let doc = Doc {
-                    node: super::state::synthetic(&text),
+                    node: Arc::new(super::state::synthetic(&text)),
                     manifest: None,
                     source: None,
                 };
@@ -191,6 +210,16 @@ impl Walker<'_> {
                     }
                 }
             }
+            Action::Taint {
+                nodes,
+                changes,
+                overwrite,
+            } => super::nodes::taint(state, nodes, changes, *overwrite, &mut out),
+            Action::Cordon {
+                nodes,
+                unschedulable,
+                ..
+            } => super::nodes::cordon(state, nodes, *unschedulable, &mut out),
             Action::Opaque(what) => {
                 state.opaque = true;
                 self.trace_line(format!("  (not walked: `{what}`)"));
@@ -277,27 +306,18 @@ impl Walker<'_> {
     }
 
     fn read_file(&mut self, path: &Path, docs: &mut Vec<Doc>, out: &mut Vec<Issue>) {
-        let shown = crate::diagnostic::display_path(path, self.root);
-        let text = match self.files.get(path) {
-            Some(t) => t.clone(),
-            None => match crate::content::read_text(path, &shown) {
-                Ok(t) => {
-                    let t: Arc<str> = Arc::from(t);
-                    self.files.insert(path.to_path_buf(), t.clone());
-                    t
-                }
-                Err(d) => {
-                    out.push(Issue::new("walk-file-missing", d.message));
-                    return;
-                }
-            },
+        let loaded = match self.files.get(path) {
+            Some(l) => l.clone(),
+            None => {
+                let l = load_docs(path, self.root);
+                self.files.insert(path.to_path_buf(), l.clone());
+                l
+            }
         };
-        let src = Arc::new(SourceRef {
-            path: shown.clone(),
-            text: text.to_string(),
-            line_offset: 0,
-        });
-        push_docs(&text, Some(&shown.display().to_string()), src, docs);
+        match loaded {
+            Ok(d) => docs.extend(d.iter().cloned()),
+            Err(message) => out.push(Issue::new("walk-file-missing", message)),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -444,7 +464,7 @@ impl Walker<'_> {
             kind: kind.to_owned(),
             namespace,
             name: name.to_owned(),
-            node: Arc::new(d.node),
+            node: d.node,
             labels,
             origin,
             stub: false,
@@ -453,6 +473,14 @@ impl Walker<'_> {
             source: d.source,
         };
         let admitted = rules::admit(&obj, state, out);
+        // The scheduler's answer now; the end of the page decides whether
+        // the Pods stay Pending.
+        if admitted
+            && let Some(spec) = crate::check::rules::pod_spec(&obj.kind, &obj.node)
+            && let Some(i) = rules::needs::schedule(&obj, spec, state, self.lab)
+        {
+            out.push(i.soft());
+        }
         if admitted {
             let claims = template_claims(&obj);
             let o = obj.origin.clone();
@@ -511,29 +539,12 @@ impl Walker<'_> {
             true
         };
         if kind == "Node" {
-            let targets: Vec<usize> = if all {
-                (0..state.nodes.len()).collect()
+            let nodes = if all {
+                Nodes::All
             } else {
-                let mut t = Vec::new();
-                for name in names {
-                    match state.nodes.iter().position(|n| &n.name == name) {
-                        Some(i) => t.push(i),
-                        None if state.host_named && !state.nodes.is_empty() => t.push(0),
-                        None if state.host_named => {}
-                        None => out.push(
-                            Issue::new(
-                                "walk-not-found",
-                                format!("the lab has no node `{name}`: kubectl says `nodes \"{name}\" not found`"),
-                            )
-                            .note(format!(
-                                "the lab's nodes: {}",
-                                state.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
-                            )),
-                        ),
-                    }
-                }
-                t
+                Nodes::Names(names.to_vec())
             };
+            let targets = super::nodes::select(state, &nodes, out);
             if annotate {
                 return;
             }
@@ -576,7 +587,12 @@ impl Walker<'_> {
             if !check_overwrite(&obj.labels, &obj.show(), out) {
                 continue;
             }
-            apply_changes(&mut Arc::make_mut(obj).labels, changes);
+            let mut labels = obj.labels.clone();
+            apply_changes(&mut labels, changes);
+            if obj.kind == "Namespace" && !rules::namespace_labels(&obj.show(), &labels, out) {
+                continue;
+            }
+            Arc::make_mut(obj).labels = labels;
         }
     }
 }
@@ -643,7 +659,7 @@ fn push_docs(text: &str, shown: Option<&str>, src: Arc<SourceRef>, docs: &mut Ve
             };
             docs.push(Doc {
                 manifest: shown.map(|s| format!("{s}:{l}")),
-                node,
+                node: Arc::new(node),
                 source: Some(src.clone()),
             });
         }

@@ -28,6 +28,8 @@ pub struct LabNode {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub taints: Vec<Taint>,
+    /// `spec.unschedulable` (`kubectl cordon`).
+    pub unschedulable: bool,
 }
 
 /// The state of a fresh lab cluster.
@@ -86,6 +88,7 @@ fn kubeadm_control_plane(name: &str, tainted: bool) -> LabNode {
     LabNode {
         name: name.to_owned(),
         labels,
+        unschedulable: false,
         taints: if tainted {
             vec![Taint {
                 key: "node-role.kubernetes.io/control-plane".into(),
@@ -162,6 +165,7 @@ pub fn profile(cluster: &str, kind_config: Option<(&str, &Path)>) -> Result<Lab,
                     name: name.to_owned(),
                     labels,
                     taints: Vec::new(),
+                    unschedulable: false,
                 }],
                 host_named: cluster == "k3s",
             })
@@ -254,6 +258,7 @@ fn kind(config: Option<(&str, &Path)>) -> Result<Lab, Vec<Diagnostic>> {
                     name: name.clone(),
                     labels: kubelet_labels(&name),
                     taints: Vec::new(),
+                    unschedulable: false,
                 }
             };
             node.labels.extend(labels);

@@ -11,6 +11,8 @@
 pub mod exec;
 pub mod kustomize;
 pub mod lab;
+pub mod node_steps;
+pub mod nodes;
 pub mod rules;
 pub mod shell;
 pub mod state;
@@ -19,7 +21,6 @@ pub mod steps;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::check::Checker;
 use crate::config::Config;
@@ -73,6 +74,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "a Pod (or a workload's Pods) the namespace's Pod Security level rejects",
         ),
         (
+            "walk-pod-security-label",
+            E,
+            "a Namespace whose Pod Security level or version label does not parse",
+        ),
+        (
             "walk-pod-security-warn",
             W,
             "a Pod the namespace's Pod Security `warn` level warns about",
@@ -109,6 +115,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
             "`kubectl set image` names a container the object lacks",
         ),
         (
+            "walk-taint",
+            E,
+            "`kubectl taint` adds a taint the node has without --overwrite, or removes one it lacks",
+        ),
+        (
             "walk-file-missing",
             E,
             "a command names a file that does not exist",
@@ -137,6 +148,10 @@ pub struct Issue {
     pub rule: &'static str,
     pub message: String,
     pub notes: Vec<String>,
+    /// True of the step's moment only (a Pod Pending now that a later step
+    /// may let the scheduler place): it satisfies an `expect` mark and is
+    /// otherwise no finding.
+    pub soft: bool,
 }
 
 impl Issue {
@@ -145,7 +160,14 @@ impl Issue {
             rule,
             message: message.into(),
             notes: Vec::new(),
+            soft: false,
         }
+    }
+
+    /// Marks the issue as true of this moment only.
+    pub fn soft(mut self) -> Issue {
+        self.soft = true;
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Issue {
@@ -221,6 +243,7 @@ pub fn walk_course(
         page_idx: 0,
         page_file: PathBuf::new(),
         trace: trace.then(String::new),
+        lab: lab.name,
     };
     let diagnostics = w.walk(course, &lab);
     Walk {
@@ -279,12 +302,14 @@ pub struct Walker<'a> {
     kubectl: Option<PathBuf>,
     /// The build cache folder (rendered kustomizations).
     cache: Option<PathBuf>,
-    /// Manifest texts read so far, by path.
-    files: HashMap<PathBuf, Arc<str>>,
+    /// Manifest files read and parsed so far, by path.
+    files: HashMap<PathBuf, exec::FileDocs>,
     /// Index in reading order of the page being walked.
     page_idx: usize,
     page_file: PathBuf,
     trace: Option<String>,
+    /// The lab's name, for messages.
+    lab: &'static str,
 }
 
 impl Walker<'_> {
@@ -306,7 +331,52 @@ impl Walker<'_> {
         }
     }
 
+    /// The steps of every page, and the manifest files they name read and
+    /// parsed, on all cores: both depend on the text alone.
+    fn prepare(&mut self, course: &Course) -> Vec<Vec<Step>> {
+        use rayon::prelude::*;
+        let all: Vec<Vec<Step>> = course
+            .order
+            .par_iter()
+            .map(|&id| {
+                let page = &course.pages[id];
+                if page.front.walk.as_deref() == Some("skip") {
+                    Vec::new()
+                } else {
+                    steps::page_steps(&page.text, page.body_offset)
+                }
+            })
+            .collect();
+        let mut paths: Vec<PathBuf> = all
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.action {
+                steps::Action::Files { inputs, .. } => Some(inputs),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|i| match i {
+                steps::Input::Path(p) => Some(self.root.join(p)),
+                _ => None,
+            })
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let root = self.root;
+        let loaded: Vec<(PathBuf, exec::FileDocs)> = paths
+            .into_par_iter()
+            .map(|p| {
+                let docs = exec::load_docs(&p, root);
+                (p, docs)
+            })
+            .collect();
+        self.files.extend(loaded);
+        all
+    }
+
     fn walk(&mut self, course: &Course, lab: &lab::Lab) -> Vec<Diagnostic> {
+        let mut all_steps = self.prepare(course).into_iter();
         let mut diags = Vec::new();
         let mut state = State::fresh(lab);
         let mut ends: HashMap<PageId, State> = HashMap::new();
@@ -352,11 +422,8 @@ impl Walker<'_> {
                     ))),
                 }
             }
-            let steps = if skip {
-                Vec::new()
-            } else {
-                steps::page_steps(&page.text, page.body_offset)
-            };
+            let steps = all_steps.next().unwrap_or_default();
+            let steps = if skip { Vec::new() } else { steps };
             if !steps.is_empty() && !how.is_empty() {
                 self.trace_line(format!("== {} {how}", page.file.display()));
             }
@@ -369,7 +436,8 @@ impl Walker<'_> {
                 let found = self.run(&mut state, step, si);
                 if self.trace.is_some() {
                     for i in &found {
-                        self.trace_line(format!("    {}: {}", i.rule, i.message));
+                        let now = if i.soft { " (at this step)" } else { "" };
+                        self.trace_line(format!("    {}: {}{now}", i.rule, i.message));
                     }
                 }
                 issues.extend(found.into_iter().map(|i| (si, i)));
@@ -443,6 +511,11 @@ impl Walker<'_> {
             }
         }
         for (si, i) in issues {
+            // Audit-mode findings are for the trace only; a moment's state
+            // only counts for a mark.
+            if i.rule == rules::AUDIT || i.soft {
+                continue;
+            }
             let Some(severity) = self.checker.rule_level(i.rule) else {
                 continue;
             };
@@ -497,6 +570,36 @@ fn describe(a: &steps::Action) -> String {
         Action::AwaitCreate { kind, names, .. } => {
             format!("wait --for=create {kind} {}", names.join(" "))
         }
+        Action::Taint { nodes, changes, .. } => format!(
+            "taint {nodes:?} {}",
+            changes
+                .iter()
+                .map(|c| match c {
+                    steps::TaintChange::Add { key, value, effect } =>
+                        format!("{key}={value}:{effect}"),
+                    steps::TaintChange::Remove {
+                        key,
+                        effect: Some(e),
+                    } => format!("{key}:{e}-"),
+                    steps::TaintChange::Remove { key, effect: None } => format!("{key}-"),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Action::Cordon {
+            nodes,
+            unschedulable,
+            drain,
+        } => format!(
+            "{} {nodes:?}",
+            if *drain {
+                "drain"
+            } else if *unschedulable {
+                "cordon"
+            } else {
+                "uncordon"
+            }
+        ),
         Action::Opaque(w) => w.clone(),
     }
 }
@@ -516,7 +619,14 @@ fn summarize(state: &State) -> String {
         s.push('\n');
     }
     for n in &state.nodes {
-        let _ = writeln!(s, "    Node {} ({} labels)", n.name, n.labels.len());
+        let _ = writeln!(
+            s,
+            "    Node {} ({} labels; taints: {}{})",
+            n.name,
+            n.labels.len(),
+            nodes::show(&n.taints),
+            if n.unschedulable { "; cordoned" } else { "" }
+        );
     }
     s.pop();
     s

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
+pub use super::node_steps::{Nodes, SelectorOp, TaintChange};
 use super::shell::{Command, is_shell, shell_commands};
 use crate::diagnostic::LineIndex;
 
@@ -115,6 +116,20 @@ pub enum Action {
         names: Vec<String>,
         namespace: Option<String>,
     },
+    /// `taint nodes NAME… KEY[=VALUE]:EFFECT… KEY[:EFFECT]-…`.
+    Taint {
+        nodes: Nodes,
+        changes: Vec<TaintChange>,
+        overwrite: bool,
+    },
+    /// `cordon`, `drain` (`unschedulable: true`) or `uncordon` NODE….
+    Cordon {
+        nodes: Nodes,
+        unschedulable: bool,
+        /// `drain`: also evicts the node's Pods (not modelled: the walk
+        /// does not place Pods on nodes).
+        drain: bool,
+    },
     /// A program that changes the cluster in ways the walk cannot see
     /// (`helm install`, `helm upgrade`): custom resources are no longer
     /// checked for a CRD after it.
@@ -131,6 +146,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--namespace",
     "-l",
     "--selector",
+    "--pod-selector",
     "-o",
     "--output",
     "-c",
@@ -192,13 +208,13 @@ const VALUE_FLAGS: &[&str] = &[
 
 /// Parsed flags and positional words of a kubectl command.
 #[derive(Debug, Default)]
-struct Args {
+pub(super) struct Args {
     pos: Vec<String>,
     flags: Vec<(String, String)>,
 }
 
 impl Args {
-    fn get(&self, names: &[&str]) -> Option<&str> {
+    pub(super) fn get(&self, names: &[&str]) -> Option<&str> {
         self.flags
             .iter()
             .rev()
@@ -214,7 +230,7 @@ impl Args {
             .collect()
     }
 
-    fn has(&self, names: &[&str]) -> bool {
+    pub(super) fn has(&self, names: &[&str]) -> bool {
         self.get(names).is_some_and(|v| v != "false")
     }
 
@@ -500,6 +516,8 @@ pub fn action(cmd: &Command) -> Option<Action> {
                 }
             })
         }
+        "taint" => super::node_steps::taint(rest, &a),
+        "cordon" | "uncordon" | "drain" => super::node_steps::cordon(verb, rest, &a),
         "set" if rest.first().is_some_and(|w| w == "image") => {
             let mut targets = Vec::new();
             let mut images = Vec::new();
@@ -621,10 +639,42 @@ pub fn page_steps(text: &str, base: usize) -> Vec<Step> {
     out
 }
 
+/// Whether some line of the page, read as a shell line (with its `\`
+/// continuations), is a kubectl or helm command the walk models: most
+/// pages only show `kubectl get` or commands with variables, and need no
+/// Markdown parse. Every command of a shell block is such a line, so a
+/// page this says no to has no steps.
+fn may_have_commands(body: &str) -> bool {
+    let bytes = body.as_bytes();
+    let mut starts: Vec<usize> = Vec::new();
+    for word in [&b"kubectl"[..], b"helm"] {
+        starts.extend(
+            memchr::memmem::find_iter(bytes, word)
+                .map(|at| memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1)),
+        );
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    starts.into_iter().any(|start| {
+        let mut text = String::new();
+        for l in body[start..].lines() {
+            let l = l.trim_start().trim_start_matches('>').trim_start();
+            text.push_str(l);
+            text.push('\n');
+            if !l.ends_with('\\') {
+                break;
+            }
+        }
+        shell_commands("bash", &text, 1, 1)
+            .iter()
+            .any(|c| !c.unknown && action(c).is_some())
+    })
+}
+
 fn find(text: &str, base: usize) -> Vec<Found> {
     let body = &text[base..];
-    // Only pages with a command or a directive are parsed.
-    if !body.contains("kubectl") && !body.contains("helm") && !body.contains("{{#example") {
+    // Only pages with a command the walk models, or a directive, are parsed.
+    if memchr::memmem::find(body.as_bytes(), b"{{#example").is_none() && !may_have_commands(body) {
         return Vec::new();
     }
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(body, Options::all())

@@ -218,6 +218,99 @@ fn table() {
 }
 
 #[test]
+fn taint_cordon_and_drain() {
+    let names = |n: &[&str]| Nodes::Names(n.iter().map(|s| (*s).to_owned()).collect());
+    let add = |k: &str, v: &str, e: &str| TaintChange::Add {
+        key: k.into(),
+        value: v.into(),
+        effect: e.into(),
+    };
+    let remove = |k: &str, e: Option<&str>| TaintChange::Remove {
+        key: k.into(),
+        effect: e.map(str::to_owned),
+    };
+    let one = |text: &str| -> Option<Action> {
+        let mut s = steps_of("bash", text);
+        assert!(s.len() <= 1, "{text}");
+        s.pop().map(|p| p.2)
+    };
+    let cases: Vec<(&str, Option<Action>)> = vec![
+        (
+            "kubectl taint nodes a b pool=search:NoSchedule gpu:NoExecute\n",
+            Some(Action::Taint {
+                nodes: names(&["a", "b"]),
+                changes: vec![
+                    add("pool", "search", "NoSchedule"),
+                    add("gpu", "", "NoExecute"),
+                ],
+                overwrite: false,
+            }),
+        ),
+        (
+            "kubectl taint node/a pool=search:NoSchedule- gpu- dedicated:NoExecute- --overwrite\n",
+            Some(Action::Taint {
+                nodes: names(&["a"]),
+                changes: vec![
+                    remove("pool", Some("NoSchedule")),
+                    remove("gpu", None),
+                    remove("dedicated", Some("NoExecute")),
+                ],
+                overwrite: true,
+            }),
+        ),
+        (
+            "kubectl taint no -l disk=ssd,!spot,zone!=b x=y:PreferNoSchedule\n",
+            Some(Action::Taint {
+                nodes: Nodes::Selector(vec![
+                    ("disk".into(), SelectorOp::Equals("ssd".into())),
+                    ("spot".into(), SelectorOp::NotExists),
+                    ("zone".into(), SelectorOp::NotEquals("b".into())),
+                ]),
+                changes: vec![add("x", "y", "PreferNoSchedule")],
+                overwrite: false,
+            }),
+        ),
+        (
+            "kubectl taint nodes --all x-\n",
+            Some(Action::Taint {
+                nodes: Nodes::All,
+                changes: vec![remove("x", None)],
+                overwrite: false,
+            }),
+        ),
+        // An effect kubectl does not know, a set-based selector, a taint
+        // without an effect, a Pod: not modelled.
+        ("kubectl taint nodes a x=y:Sometimes\n", None),
+        (
+            "kubectl taint nodes -l 'zone in (a,b)' x=y:NoSchedule\n",
+            None,
+        ),
+        ("kubectl taint nodes a x=y\n", None),
+        ("kubectl taint pods a x=y:NoSchedule\n", None),
+        (
+            "kubectl drain node/w --ignore-daemonsets --pod-selector app=web --timeout=30s\n",
+            Some(Action::Cordon {
+                nodes: names(&["w"]),
+                unschedulable: true,
+                drain: true,
+            }),
+        ),
+        (
+            "kubectl uncordon w\n",
+            Some(Action::Cordon {
+                nodes: names(&["w"]),
+                unschedulable: false,
+                drain: false,
+            }),
+        ),
+        ("kubectl cordon\n", None),
+    ];
+    for (text, want) in cases {
+        assert_eq!(one(text), want, "{text}");
+    }
+}
+
+#[test]
 fn page_steps_find_blocks_directives_and_marks() {
     let page = "+++\ntitle = \"x\"\n+++\n\n```console expect-error=already-exists\n$ kubectl create -f a.yaml\n```\n\n{{#example b.yaml apply}}\n\n{{#example c.yaml}}\n\n- item\n\n  ```bash\n  kubectl delete -f a.yaml\n  ```\n";
     let body = page.find("\n\n").unwrap();
@@ -234,4 +327,21 @@ fn page_steps_find_blocks_directives_and_marks() {
         steps[1].action,
         files(Mode::Apply, &["examples/b.yaml"], None)
     );
+}
+
+#[test]
+fn pages_without_modelled_commands_are_not_parsed() {
+    // Only `kubectl get` and commands with variables: no steps, no parse.
+    assert!(!may_have_commands(
+        "```bash\nkubectl get pods\nkubectl apply -n \"$NS\" -f \"$f\"\n```\n"
+    ));
+    // A continuation in a list item, behind a quote mark, and helm.
+    for page in [
+        "1. Apply:\n\n   ```console\n   $ kubectl \\\n     apply -f a.yaml\n   ```\n",
+        "> ```bash\n> kubectl delete ns shop\n> ```\n",
+        "```sh\nhelm install seek ./chart\n```\n",
+    ] {
+        assert!(may_have_commands(page), "{page}");
+        assert_eq!(page_steps(page, 0).len(), 1, "{page}");
+    }
 }

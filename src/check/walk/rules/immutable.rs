@@ -14,13 +14,12 @@ pub fn check(old: &Obj, new: &Node, state: &State) -> Vec<Issue> {
         out: Vec::new(),
     };
     let o = &*old.node;
-    match old.kind.as_str() {
-        // pkg/apis/apps/validation/validation.go: ValidateDeploymentUpdate,
-        // ValidateReplicaSetUpdate, ValidateDaemonSetUpdate
-        // (apivalidation.ValidateImmutableField on spec.selector).
-        "Deployment" | "ReplicaSet" | "DaemonSet" if old.api.starts_with("apps/") => {
-            c.field(&["spec", "selector"], None);
+    for (group, kinds, path, default) in FIELDS {
+        if old.group() == *group && kinds.contains(&old.kind.as_str()) {
+            c.field(path, *default);
         }
+    }
+    match old.kind.as_str() {
         // pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate:
         // the spec with replicas, template, updateStrategy, minReadySeconds,
         // ordinals, revisionHistoryLimit and persistentVolumeClaimRetentionPolicy
@@ -45,12 +44,8 @@ pub fn check(old: &Obj, new: &Node, state: &State) -> Vec<Issue> {
                 );
             }
         }
-        // pkg/apis/batch/validation/validation.go ValidateJobSpecUpdate:
-        // selector and template are immutable.
-        "Job" => {
-            c.field(&["spec", "selector"], None);
-            c.field(&["spec", "template"], None);
-        }
+        // pkg/apis/batch/validation/validation.go ValidateJobSpecUpdate.
+        "Job" if old.group() == "batch" => job(&mut c),
         // pkg/apis/core/validation/validation.go ValidateServiceUpdate:
         // clusterIP(s) immutable unless the type changes to or from ExternalName.
         "Service" => {
@@ -160,27 +155,16 @@ pub fn check(old: &Obj, new: &Node, state: &State) -> Vec<Issue> {
                 );
             }
         }
-        // pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate.
-        "StorageClass" => {
-            c.field(&["provisioner"], None);
-            c.field(&["parameters"], None);
-            c.field(&["reclaimPolicy"], Some("Delete"));
-            c.field(&["volumeBindingMode"], Some("Immediate"));
-        }
         // pkg/apis/core/validation/validation.go ValidateConfigMapUpdate and
-        // ValidateSecretUpdate: contents are frozen once `immutable: true`;
-        // a Secret's type never changes.
-        "ConfigMap" | "Secret" if old.api == "v1" => {
-            if old.kind == "Secret" {
-                c.field(&["type"], Some("Opaque"));
+        // ValidateSecretUpdate: contents are frozen once `immutable: true`.
+        "ConfigMap" | "Secret"
+            if old.api == "v1" && o.get("immutable").and_then(Node::as_bool) == Some(true) =>
+        {
+            if new.get("immutable").and_then(Node::as_bool) != Some(true) {
+                c.push(&["immutable"], "field is immutable when `immutable` is set");
             }
-            if o.get("immutable").and_then(Node::as_bool) == Some(true) {
-                if new.get("immutable").and_then(Node::as_bool) != Some(true) {
-                    c.push(&["immutable"], "field is immutable when `immutable` is set");
-                }
-                for f in ["data", "binaryData", "stringData"] {
-                    c.field(&[f], None);
-                }
+            for f in ["data", "binaryData", "stringData"] {
+                c.field(&[f], None);
             }
         }
         // pkg/apis/rbac/validation/validation.go ValidateRoleBindingUpdate:
@@ -189,12 +173,126 @@ pub fn check(old: &Obj, new: &Node, state: &State) -> Vec<Issue> {
             c.push(&["roleRef"], "cannot change roleRef");
         }
         // pkg/apis/core/validation/validation.go ValidatePodUpdate: only
-        // container images, activeDeadlineSeconds, added tolerations (and
-        // terminationGracePeriodSeconds from negative to 1) may change.
+        // container images, activeDeadlineSeconds (set or lowered), added
+        // tolerations, removed scheduling gates and terminationGracePeriodSeconds
+        // from negative to 1 may change.
         "Pod" if old.api == "v1" => pod(&mut c),
         _ => {}
     }
     c.out
+}
+
+/// A field no update may change: API group, kinds, path, and the value an
+/// absent field has.
+type Field = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+const FIELDS: &[Field] = &[
+    // pkg/apis/apps/validation/validation.go ValidateDeploymentUpdate,
+    // ValidateReplicaSetUpdate, ValidateDaemonSetUpdate.
+    (
+        "apps",
+        &["Deployment", "ReplicaSet", "DaemonSet"],
+        &["spec", "selector"],
+        None,
+    ),
+    // pkg/apis/batch/validation/validation.go ValidateJobSpecUpdate (the
+    // template and completions in [`job`]).
+    ("batch", &["Job"], &["spec", "selector"], None),
+    (
+        "batch",
+        &["Job"],
+        &["spec", "completionMode"],
+        Some("NonIndexed"),
+    ),
+    ("batch", &["Job"], &["spec", "podFailurePolicy"], None),
+    ("batch", &["Job"], &["spec", "backoffLimitPerIndex"], None),
+    ("batch", &["Job"], &["spec", "managedBy"], None),
+    ("batch", &["Job"], &["spec", "successPolicy"], None),
+    // pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate.
+    ("storage.k8s.io", &["StorageClass"], &["provisioner"], None),
+    ("storage.k8s.io", &["StorageClass"], &["parameters"], None),
+    (
+        "storage.k8s.io",
+        &["StorageClass"],
+        &["reclaimPolicy"],
+        Some("Delete"),
+    ),
+    (
+        "storage.k8s.io",
+        &["StorageClass"],
+        &["volumeBindingMode"],
+        Some("Immediate"),
+    ),
+    // pkg/apis/core/validation/validation.go ValidateSecretUpdate.
+    ("", &["Secret"], &["type"], Some("Opaque")),
+    // pkg/apis/scheduling/validation/validation.go ValidatePriorityClassUpdate.
+    ("scheduling.k8s.io", &["PriorityClass"], &["value"], None),
+    (
+        "scheduling.k8s.io",
+        &["PriorityClass"],
+        &["preemptionPolicy"],
+        Some("PreemptLowerPriority"),
+    ),
+    // pkg/apis/networking/validation/validation.go ValidateIngressClassUpdate.
+    (
+        "networking.k8s.io",
+        &["IngressClass"],
+        &["spec", "controller"],
+        None,
+    ),
+];
+
+/// A Job: completions change only for an Indexed Job, in step with
+/// parallelism (validateCompletions); the template only while the Job is
+/// suspended and has never started, and then only its scheduling
+/// directives, labels and annotations (validatePodTemplateUpdate).
+fn job(c: &mut Changes) {
+    let (o, n) = (&*c.old.node, c.new);
+    let int = |x: &Node, k: &str| x.path(&["spec", k]).and_then(Node::as_int);
+    let indexed = n.path(&["spec", "completionMode"]).and_then(Node::as_str) == Some("Indexed");
+    if int(o, "completions") != int(n, "completions")
+        && !(indexed
+            && int(n, "completions").is_some()
+            && int(n, "completions") == int(n, "parallelism"))
+    {
+        c.push(&["spec", "completions"], "field is immutable");
+    }
+    let suspended = o.path(&["spec", "suspend"]).and_then(Node::as_bool) == Some(true);
+    if !suspended {
+        c.field(&["spec", "template"], None);
+        return;
+    }
+    let (a, b) = (o.path(&["spec", "template"]), n.path(&["spec", "template"]));
+    let meta = changed_keys(
+        a.and_then(|t| t.get("metadata")),
+        b.and_then(|t| t.get("metadata")),
+        &["labels", "annotations"],
+        &[],
+    );
+    let spec = changed_keys(
+        a.and_then(|t| t.get("spec")),
+        b.and_then(|t| t.get("spec")),
+        &["nodeSelector", "tolerations", "schedulingGates", "affinity"],
+        &[],
+    );
+    let other_affinity = changed_keys(
+        a.and_then(|t| t.path(&["spec", "affinity"])),
+        b.and_then(|t| t.path(&["spec", "affinity"])),
+        &["nodeAffinity"],
+        &[],
+    );
+    let top = changed_keys(a, b, &["metadata", "spec"], &[]);
+    if !(meta.is_empty() && spec.is_empty() && other_affinity.is_empty() && top.is_empty()) {
+        c.push(
+            &["spec", "template"],
+            "field is immutable (a suspended Job that never started may change only the template's node selector, node affinity, tolerations, scheduling gates, labels and annotations)",
+        );
+    }
 }
 
 struct Changes<'a> {
@@ -357,6 +455,26 @@ fn pod(c: &mut Changes) {
             changed.push(list.to_owned());
         }
     }
+    // activeDeadlineSeconds may be set, or lowered, never removed or raised.
+    let deadline = |n: &Node| n.get("activeDeadlineSeconds").and_then(Node::as_int);
+    match (deadline(a), deadline(b)) {
+        (Some(_), None) => changed.push("activeDeadlineSeconds".to_owned()),
+        (Some(x), Some(y)) if y > x => changed.push("activeDeadlineSeconds".to_owned()),
+        _ => {}
+    }
+    // terminationGracePeriodSeconds only from a negative value to 1.
+    let grace = |n: &Node| {
+        n.get("terminationGracePeriodSeconds")
+            .and_then(Node::as_int)
+    };
+    if grace(a) != grace(b) && !(grace(a).is_some_and(|g| g < 0) && grace(b) == Some(1)) {
+        changed.push("terminationGracePeriodSeconds".to_owned());
+    }
+    // Scheduling gates may only be removed.
+    let (ga, gb) = (seq(a, "schedulingGates"), seq(b, "schedulingGates"));
+    if !gb.iter().all(|g| ga.iter().any(|h| same(Some(g), Some(h)))) {
+        changed.push("schedulingGates".to_owned());
+    }
     // Tolerations may only be added.
     let (ta, tb) = (
         a.get("tolerations").map(Node::seq).unwrap_or(&[]),
@@ -368,7 +486,11 @@ fn pod(c: &mut Changes) {
     if let Some(f) = changed.first() {
         c.push(
             &["spec", f],
-            "Pod updates may not change fields other than spec.containers[*].image, spec.initContainers[*].image, spec.activeDeadlineSeconds, spec.tolerations (only additions) and spec.terminationGracePeriodSeconds",
+            "pod updates may not change fields other than spec.containers[*].image, spec.initContainers[*].image, spec.activeDeadlineSeconds (set, or lowered), spec.tolerations (only additions), spec.schedulingGates (only removals) and spec.terminationGracePeriodSeconds (from a negative value to 1)",
         );
     }
+}
+
+fn seq<'a>(n: &'a Node, key: &str) -> &'a [Node] {
+    n.get(key).map(Node::seq).unwrap_or(&[])
 }

@@ -27,70 +27,112 @@ pub fn pod_meta(obj: &Obj) -> Option<&Node> {
 /// Admission of a new or updated object; `false` when the apiserver
 /// refuses it (nothing changes).
 pub fn admit(obj: &Obj, state: &State, out: &mut Vec<Issue>) -> bool {
+    if obj.kind == "Namespace" && obj.api == "v1" {
+        return namespace_labels(&obj.show(), &obj.labels, out);
+    }
     let (Some(spec), Some(ns)) = (pod_spec(&obj.kind, &obj.node), obj.namespace.as_deref()) else {
         return true;
     };
-    let is_pod = obj.kind == "Pod";
-    let mut admitted = true;
-    // Pod Security Admission (staging/src/k8s.io/pod-security-admission/admission/admission.go):
-    // a Pod that `enforce` rejects is refused; a workload is admitted with a
-    // warning, and its controller's Pods are refused.
-    let labels = state
-        .namespace(ns)
-        .map(|n| n.labels.clone())
-        .unwrap_or_default();
-    let level = |mode: &str| {
-        labels
-            .get(&format!("pod-security.kubernetes.io/{mode}"))
-            .map(|v| psa::Level::parse(v))
-    };
-    let meta = pod_meta(obj);
-    if let Some(enforce) = level("enforce") {
-        let v = psa::violations(enforce, meta, spec);
-        if !v.is_empty() {
-            let policy = format!("{}:latest", enforce.name());
-            let msg = if is_pod {
-                admitted = false;
-                format!(
-                    "the apiserver rejects {}: it violates PodSecurity \"{policy}\" of namespace `{ns}`",
-                    obj.show()
-                )
-            } else {
-                format!(
-                    "the apiserver accepts {} but its Pods are never created: they violate PodSecurity \"{policy}\" of namespace `{ns}`",
-                    obj.show()
-                )
-            };
-            let mut i = Issue::new("walk-pod-security", msg);
-            for x in v {
-                i = i.note(x);
-            }
-            out.push(ns_note(i, state, ns));
-        }
-    }
-    // A `warn` level no stricter than a violated `enforce` adds nothing.
-    let enforced = level("enforce").filter(|l| !psa::violations(*l, meta, spec).is_empty());
-    if let Some(warn) = level("warn").filter(|w| enforced.is_none_or(|e| *w > e)) {
-        let v = psa::violations(warn, meta, spec);
-        if !v.is_empty() {
-            let mut i = Issue::new(
-                "walk-pod-security-warn",
-                format!(
-                    "kubectl warns that {} would violate PodSecurity \"{}:latest\" of namespace `{ns}`",
-                    obj.show(),
-                    warn.name()
-                ),
-            );
-            for x in v {
-                i = i.note(x);
-            }
-            out.push(ns_note(i, state, ns));
-        }
-    }
+    let mut admitted = pod_security(obj, spec, ns, state, out);
     if admitted {
         admitted = quota::admit(obj, spec, state, out);
     }
     admitted
+}
+
+/// A namespace's Pod Security labels must parse, or the apiserver refuses
+/// the Namespace (or the `kubectl label` that sets them).
+pub fn namespace_labels(
+    what: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+    out: &mut Vec<Issue>,
+) -> bool {
+    let errors = psa::label_errors(labels);
+    if errors.is_empty() {
+        return true;
+    }
+    let mut i = Issue::new(
+        "walk-pod-security-label",
+        format!("the apiserver refuses {what}: its Pod Security labels are invalid"),
+    );
+    for e in errors {
+        i = i.note(e);
+    }
+    out.push(i.note("a level is privileged, baseline or restricted; a version is `latest` or `v1.N` (e.g. v1.35)"));
+    false
+}
+
+/// Pod Security Admission (staging/src/k8s.io/pod-security-admission/admission/admission.go
+/// ValidatePod, ValidatePodController, EvaluatePod): a Pod that `enforce`
+/// rejects is refused; a workload is admitted (enforce is not evaluated for
+/// controllers) and its controller's Pods are refused. `warn` is what
+/// kubectl prints; `audit` goes only to the apiserver's audit log, so it is
+/// kept for `--walk-trace` and is no finding.
+fn pod_security(obj: &Obj, spec: &Node, ns: &str, state: &State, out: &mut Vec<Issue>) -> bool {
+    let is_pod = obj.kind == "Pod";
+    let labels = state
+        .namespace(ns)
+        .map(|n| n.labels.clone())
+        .unwrap_or_default();
+    let meta = pod_meta(obj);
+    let eval = |mode: &str| {
+        psa::policy(&labels, mode)
+            .map(|(l, v)| (psa::show(l, v), psa::violations(l, v, meta, spec)))
+    };
+    let enforce = eval("enforce").filter(|(_, v)| !v.is_empty());
+    let mut admitted = true;
+    if let Some((policy, v)) = &enforce {
+        let msg = if is_pod {
+            admitted = false;
+            format!(
+                "the apiserver rejects {}: it violates PodSecurity \"{policy}\" of namespace `{ns}`",
+                obj.show()
+            )
+        } else {
+            format!(
+                "the apiserver accepts {} but its Pods are never created: they violate PodSecurity \"{policy}\" of namespace `{ns}`",
+                obj.show()
+            )
+        };
+        out.push(ns_note(
+            with_notes(Issue::new("walk-pod-security", msg), v),
+            state,
+            ns,
+        ));
+    }
+    if let Some((policy, v)) = eval("audit").filter(|(_, v)| !v.is_empty()) {
+        let msg = format!(
+            "the audit log records that {} would violate PodSecurity \"{policy}\" (audit only: no warning, no refusal)",
+            obj.show()
+        );
+        out.push(with_notes(Issue::new(AUDIT, msg), &v));
+    }
+    // A refused Pod gets no warnings; a workload's warning that repeats
+    // the enforce finding adds nothing.
+    if let Some((policy, v)) = eval("warn").filter(|(p, v)| {
+        !v.is_empty() && admitted && enforce.as_ref().is_none_or(|(e, ev)| e != p && ev != v)
+    }) {
+        let msg = format!(
+            "kubectl warns that {} would violate PodSecurity \"{policy}\" of namespace `{ns}`",
+            obj.show()
+        );
+        out.push(ns_note(
+            with_notes(Issue::new("walk-pod-security-warn", msg), &v),
+            state,
+            ns,
+        ));
+    }
+    admitted
+}
+
+/// The `audit` mode's finding: in the trace only.
+pub const AUDIT: &str = "walk-pod-security-audit";
+
+fn with_notes(mut i: Issue, notes: &[String]) -> Issue {
+    for n in notes {
+        i = i.note(n.clone());
+    }
+    i
 }
 
 /// Notes where the namespace's labels came from.

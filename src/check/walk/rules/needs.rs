@@ -4,7 +4,7 @@
 //! node that takes it.
 
 use super::super::Issue;
-use super::super::lab::Lab;
+use super::super::lab::{Lab, Taint};
 use super::super::state::{Obj, State};
 use crate::check::rules::apiserver::expression_matches;
 use crate::check::rules::{containers, pod_spec};
@@ -190,7 +190,9 @@ pub fn check(obj: &Obj, state: &State, lab: &Lab, out: &mut Vec<Issue>) {
             _ => {}
         }
     }
-    schedule(obj, spec, state, lab, out);
+    if let Some(i) = schedule(obj, spec, state, lab.name) {
+        out.push(i);
+    }
 }
 
 /// A claim's class must exist (or a default must, when it names none).
@@ -240,13 +242,15 @@ fn classes(state: &State) -> String {
 }
 
 /// The scheduler's node filters the lab can decide
-/// (kubernetes/kubernetes pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go
-/// and tainttoleration/taint_toleration.go, with
+/// (kubernetes/kubernetes pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go,
+/// tainttoleration/taint_toleration.go and
+/// nodeunschedulable/node_unschedulable.go, with
 /// staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity):
-/// nodeSelector, required node affinity, NoSchedule/NoExecute taints.
-fn schedule(obj: &Obj, spec: &Node, state: &State, lab: &Lab, out: &mut Vec<Issue>) {
-    if state.nodes.is_empty() || lab.host_named || spec.get("nodeName").is_some() {
-        return;
+/// nodeSelector, required node affinity, NoSchedule/NoExecute taints, and
+/// cordoned nodes. `None` when some node takes the Pods.
+pub fn schedule(obj: &Obj, spec: &Node, state: &State, lab: &str) -> Option<Issue> {
+    if state.nodes.is_empty() || state.host_named || spec.get("nodeName").is_some() {
+        return None;
     }
     let selector = spec.get("nodeSelector");
     let terms = spec
@@ -258,6 +262,14 @@ fn schedule(obj: &Obj, spec: &Node, state: &State, lab: &Lab, out: &mut Vec<Issu
         ])
         .map(Node::seq);
     let tolerations = spec.get("tolerations").map(Node::seq).unwrap_or(&[]);
+    // The DaemonSet controller adds tolerations to its Pods
+    // (pkg/controller/daemon/util/daemonset_util.go
+    // AddOrUpdateDaemonPodTolerations), the unschedulable one among them.
+    let daemon = obj.kind == "DaemonSet";
+    let tolerated = |t: &Taint| {
+        tolerations.iter().any(|tol| tolerates(tol, t))
+            || (daemon && DAEMON_TOLERATED.contains(&t.key.as_str()))
+    };
     let mut reasons = Vec::new();
     let fits = state.nodes.iter().any(|n| {
         let get = |k: &str| n.labels.get(k).cloned();
@@ -276,11 +288,21 @@ fn schedule(obj: &Obj, spec: &Node, state: &State, lab: &Lab, out: &mut Vec<Issu
                     .all(|e| expression_matches(e, &get).unwrap_or(false))
             }),
         };
-        let taint_ok = n.taints.iter().all(|t| {
-            !matches!(t.effect.as_str(), "NoSchedule" | "NoExecute")
-                || tolerations.iter().any(|tol| tolerates(tol, t))
-        });
-        if !sel_ok {
+        let cordon_ok = !n.unschedulable
+            || tolerated(&Taint {
+                key: UNSCHEDULABLE.into(),
+                value: String::new(),
+                effect: "NoSchedule".into(),
+            });
+        let untolerated: Vec<&Taint> = n
+            .taints
+            .iter()
+            .filter(|t| matches!(t.effect.as_str(), "NoSchedule" | "NoExecute") && !tolerated(t))
+            .collect();
+        let taint_ok = untolerated.is_empty();
+        if !cordon_ok {
+            reasons.push(format!("{}: was unschedulable (cordoned)", n.name));
+        } else if !sel_ok {
             reasons.push(format!("{}: didn't match the Pod's node selector", n.name));
         } else if !aff_ok {
             reasons.push(format!("{}: didn't match the Pod's node affinity", n.name));
@@ -288,34 +310,43 @@ fn schedule(obj: &Obj, spec: &Node, state: &State, lab: &Lab, out: &mut Vec<Issu
             reasons.push(format!(
                 "{}: had untolerated taint(s) {}",
                 n.name,
-                n.taints
-                    .iter()
-                    .map(|t| format!("{}:{}", t.key, t.effect))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                super::super::nodes::show(&untolerated.into_iter().cloned().collect::<Vec<_>>())
             ));
         }
-        sel_ok && aff_ok && taint_ok
+        cordon_ok && sel_ok && aff_ok && taint_ok
     });
-    if !fits {
-        let mut i = Issue::new(
-            "walk-unschedulable",
-            format!(
-                "no node of the {} lab can take the Pods of {}: they stay Pending",
-                lab.name,
-                obj.show()
-            ),
-        );
-        for r in reasons {
-            i = i.note(r);
-        }
-        out.push(i.note("label a node in an earlier step (`kubectl label node NAME key=value`), or change the selector"));
+    if fits {
+        return None;
     }
+    let mut i = Issue::new(
+        "walk-unschedulable",
+        format!(
+            "no node of the {lab} lab can take the Pods of {}: they stay Pending",
+            obj.show()
+        ),
+    );
+    for r in reasons {
+        i = i.note(r);
+    }
+    Some(i.note("label, untaint or uncordon a node in an earlier step, or change the selector or tolerations"))
 }
+
+/// The taint of a cordoned node (k8s.io/api/core/v1 TaintNodeUnschedulable).
+const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+/// Taint keys every DaemonSet Pod tolerates.
+const DAEMON_TOLERATED: [&str; 6] = [
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+    "node.kubernetes.io/disk-pressure",
+    "node.kubernetes.io/memory-pressure",
+    "node.kubernetes.io/pid-pressure",
+    UNSCHEDULABLE,
+];
 
 /// pkg/apis/core/v1/helper ToleratesTaint: an empty key with Exists
 /// tolerates everything; effects must match unless the toleration's is empty.
-fn tolerates(tol: &Node, t: &super::super::lab::Taint) -> bool {
+fn tolerates(tol: &Node, t: &Taint) -> bool {
     let s = |k: &str| tol.get(k).and_then(Node::scalar_text).unwrap_or_default();
     let effect_ok = s("effect").is_empty() || s("effect") == t.effect;
     let key = s("key");
