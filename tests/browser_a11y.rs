@@ -54,13 +54,21 @@ fn violations(page: &Page, axe: &str) -> Vec<String> {
             .evaluate(axe, false)
             .unwrap_or_else(|e| panic!("injecting axe-core failed: {e:#}"));
     }
-    page.eval_json(RUN)
+    // One axe run over the whole print edition takes seconds, and far more
+    // on a loaded two-core machine: give it longer than an ordinary call.
+    page.tab().set_default_timeout(AXE_TIMEOUT);
+    let found = page.eval_json(RUN);
+    page.tab().set_default_timeout(browser::CALL_TIMEOUT);
+    found
         .as_array()
         .into_iter()
         .flatten()
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// The bound on one axe run (a page's whole sweep).
+const AXE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
 
 fn check(page: &Page, axe: &str, site: &Path, path: &Path, mode: &str, out: &mut Vec<String>) {
     let name = path

@@ -44,6 +44,9 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// Upper bound on any single DevTools call (navigation, evaluation, input).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the connection to Chromium may stay silent; above any call's bound.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(240);
+
 /// Script installed in every document before its own scripts run: trap
 /// dialogs so they never block the page, and record them.
 const DIALOG_TRAP: &str = r#"(() => {
@@ -135,7 +138,9 @@ fn launch(path: &Path) -> Result<Browser, String> {
         path: Some(path.to_path_buf()),
         user_data_dir: Some(profile.path().to_path_buf()),
         window_size: Some((1280, 900)),
-        idle_browser_timeout: CALL_TIMEOUT,
+        // A long evaluation (an axe sweep) sends no events meanwhile; the
+        // connection must outlive the longest call a test allows.
+        idle_browser_timeout: IDLE_TIMEOUT,
         args,
         ..LaunchOptions::default()
     };
