@@ -32,12 +32,6 @@ const CHAPTERS: &[&str] = &[
     "115-running-the-cluster",
 ];
 
-/// Chapters that end the running example in a known state: each has a
-/// "Checkpoint" section with the commands that reach it from a fresh lab.
-/// (The scheduling, lifecycle, extending and cluster chapters clean up
-/// after their labs instead.)
-const CHECKPOINTED: usize = 14;
-
 fn build_into(dest: &Path) -> kourse::site::BuildReport {
     let opts = kourse::site::BuildOptions {
         root: repo(),
@@ -74,7 +68,7 @@ fn bundled_course_builds_with_warnings_denied_and_every_chapter_is_complete() {
     let report = build_into(&site);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert!(report.pages >= 60, "{} pages", report.pages);
-    for (n, chapter) in CHAPTERS.iter().enumerate() {
+    for chapter in CHAPTERS {
         let folder = repo().join("content").join(chapter);
         let slug = kourse::content::slug_of(chapter);
         let index = Html::parse_document(
@@ -84,10 +78,12 @@ fn bundled_course_builds_with_warnings_denied_and_every_chapter_is_complete() {
             !select(&index, ".objectives li").is_empty(),
             "{chapter}: no objectives"
         );
-        // The chapter's pages, as published.
+        // The chapter's pages, as published (pictures beside them are skipped).
         let pages: Vec<Html> = std::fs::read_dir(site.join(&slug))
             .unwrap()
-            .map(|e| Html::parse_document(&std::fs::read_to_string(e.unwrap().path()).unwrap()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "html"))
+            .map(|p| Html::parse_document(&std::fs::read_to_string(p).unwrap()))
             .collect();
         let any = |css: &str, want: &dyn Fn(&str) -> bool| {
             pages.iter().any(|p| select(p, css).iter().any(|t| want(t)))
@@ -108,12 +104,13 @@ fn bundled_course_builds_with_warnings_denied_and_every_chapter_is_complete() {
             any("form.quiz-question legend", &|_| true),
             "{chapter}: no quiz"
         );
-        if n < CHECKPOINTED {
-            assert!(
-                any("article h2, article h3", &|t| t.contains("Checkpoint")),
-                "{chapter}: no Checkpoint section"
-            );
-        }
+        // Every chapter ends the running example in a known state, with a
+        // "Checkpoint" section holding the commands that reach it from a
+        // fresh lab.
+        assert!(
+            any("article h2, article h3", &|t| t.contains("Checkpoint")),
+            "{chapter}: no Checkpoint section"
+        );
         assert!(folder.join("_index.md").is_file());
     }
     // The glossary chapter lists the course's terms.
@@ -160,4 +157,55 @@ fn bundled_examples_are_many_checked_and_some_wrong_on_purpose() {
         ..Default::default()
     };
     assert_eq!(kourse::check::run_cli(&args), 0);
+}
+
+/// The ladder chapter draws every rung: each of the ten rungs has a picture
+/// beside its page, with alt text and a list that says the same in words,
+/// and every picture is drawn for the site's dark mode (which inverts SVG
+/// images) rather than with a colour-scheme query of its own.
+#[test]
+fn every_ladder_rung_has_a_diagram_with_alt_text_and_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    build_into(&site);
+    let chapter = site.join(kourse::content::slug_of("11-deployment-scenarios"));
+    let img = Selector::parse("article img").unwrap();
+    let mut drawn = Vec::new();
+    for page in [
+        "rungs-1-2",
+        "rungs-3-4",
+        "rungs-5-6",
+        "rungs-7-8",
+        "rungs-9-10",
+    ] {
+        let html = std::fs::read_to_string(chapter.join(format!("{page}.html"))).unwrap();
+        let doc = Html::parse_document(&html);
+        for e in doc.select(&img) {
+            let src = e.value().attr("src").unwrap_or_default();
+            let Some(n) = src
+                .strip_prefix("img/rung-")
+                .and_then(|s| s.strip_suffix(".svg"))
+            else {
+                continue;
+            };
+            let alt = e.value().attr("alt").unwrap_or_default();
+            assert!(
+                alt.starts_with(&format!("Rung {n}")),
+                "{page}: rung {n} alt {alt:?}"
+            );
+            let svg = std::fs::read_to_string(chapter.join(src)).unwrap();
+            assert!(svg.contains("<title id=\"t\">") && svg.contains("<desc id=\"d\">"));
+            assert!(
+                !svg.contains("prefers-color-scheme"),
+                "{src}: the site's dark mode inverts SVG images already"
+            );
+            drawn.push(n.parse::<u32>().unwrap());
+        }
+        assert!(
+            html.matches("What the picture shows, in words").count() >= 2,
+            "{page}: a text equivalent per picture"
+        );
+    }
+    drawn.sort_unstable();
+    assert_eq!(drawn, (1..=10).collect::<Vec<_>>());
 }
