@@ -402,10 +402,8 @@
     ids.forEach(function (sid) { if (head.get(sid) && isTop(sid) && namedPages.has(pageOf(sid))) head.set(sid, head.get(sid) / 2); });
     // Sections whose heading names the query's words come first (the
     // rarer the words, the more it counts), then by score.
-    ids.sort(function (a, b) {
-      return ((head.get(b) || 0) - (head.get(a) || 0)) || (total.get(b) - total.get(a)) || (a - b);
-    });
-    var hits = ids.map(function (sid) { return { sid: sid, score: total.get(sid) }; });
+    var hits = ids.map(function (sid) { return { sid: sid, head: head.get(sid) || 0, score: total.get(sid) }; });
+    hits.sort(function (a, b) { return (b.head - a.head) || (b.score - a.score) || (a.sid - b.sid); });
     return { hits: hits, words: hl, forms: forms, phrases: parsed.phrases, total: hits.length };
   }
 
