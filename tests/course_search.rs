@@ -39,10 +39,13 @@ fn first_hit(page: &Page, q: &str) -> (String, String) {
     );
     let heading = page
         .eval_json("document.querySelector('#kourse-search-results [role=option]').textContent");
-    (
-        href.as_str().unwrap_or_default().to_owned(),
-        heading.as_str().unwrap_or_default().to_owned(),
-    )
+    // The words to highlight on the target page are left out.
+    let href = href.as_str().unwrap_or_default();
+    let href = match href.split_once('?') {
+        Some((path, rest)) => format!("{path}{}", rest.find('#').map_or("", |i| &rest[i..])),
+        None => href.to_owned(),
+    };
+    (href, heading.as_str().unwrap_or_default().to_owned())
 }
 
 fn assert_queries(page: &Page) {

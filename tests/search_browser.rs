@@ -141,7 +141,15 @@ fn results(page: &Page) -> Vec<String> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .map(|s| {
+            // Without the words to highlight on the target page.
+            let s = s.as_str().unwrap_or_default();
+            match (s.find('?'), s.find('#')) {
+                (Some(q), Some(h)) => format!("{}{}", &s[..q], &s[h..]),
+                (Some(q), None) => s[..q].to_string(),
+                _ => s.to_string(),
+            }
+        })
         .collect()
 }
 

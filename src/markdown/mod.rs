@@ -255,6 +255,14 @@ impl<'a> PageRenderer<'a> {
         let mut in_image = 0usize;
         while i < events.len() {
             let (ev, range) = &events[i];
+            // Search text: words of different blocks, or across a line
+            // break, are separated; inline runs keep the source's spacing.
+            match ev {
+                Event::Start(t) if !is_inline(t) => st.prose_gap(),
+                Event::End(t) if !is_inline_end(t) => st.prose_gap(),
+                Event::SoftBreak | Event::HardBreak | Event::Rule => st.prose_gap(),
+                _ => {}
+            }
             match ev {
                 Event::Start(Tag::Paragraph) => {
                     if let Some(end) =

@@ -15,6 +15,8 @@ pub(super) struct State<'p> {
     /// Glossary terms already linked on this page.
     pub(super) terms_seen: HashSet<usize>,
     pub(super) words: usize,
+    /// Whether the next prose is separated from the last by a space.
+    pub(super) prose_gap: bool,
 }
 
 impl<'p> State<'p> {
@@ -29,6 +31,7 @@ impl<'p> State<'p> {
             local_anchors: Vec::new(),
             terms_seen: HashSet::new(),
             words: 0,
+            prose_gap: false,
         }
     }
 
@@ -63,35 +66,52 @@ impl<'p> State<'p> {
         });
     }
 
+    /// The next prose starts a new block (or follows a line break): it is
+    /// separated from the text before it by a space.
+    pub(super) fn prose_gap(&mut self) {
+        self.prose_gap = true;
+    }
+
     /// Appends prose to the section's text, words separated by single
     /// spaces (so the search index can cut its snippets without scanning
-    /// for whitespace again).
+    /// for whitespace again). Inline runs of one block join as the source
+    /// wrote them: "the `kubectl` command" and "`kubectl`," keep their
+    /// spaces, and add none.
     pub(super) fn add_prose(&mut self, text: &str) {
-        let s = self.section();
+        let gap =
+            std::mem::take(&mut self.prose_gap) || text.starts_with(|c: char| c.is_whitespace());
+        let trailing = text.ends_with(|c: char| c.is_whitespace());
+        let s = self.sections.last_mut().expect("there is always a section");
+        let mut sep = gap && !s.prose.is_empty() && !s.prose.ends_with(' ');
         // Most text is single-spaced already: copied whole, its words
         // counted by its spaces (splitting it word by word was a seventh
         // of rendering a page).
         if let Some(words) = crate::search::single_spaced_words(text) {
-            if !s.prose.is_empty() {
+            if sep {
                 s.prose.push(' ');
             }
             s.prose.push_str(text);
             self.words += words;
-            return;
-        }
-        let mut words = 0;
-        for word in text.split_whitespace() {
-            if !s.prose.is_empty() {
-                s.prose.push(' ');
+        } else {
+            let mut words = 0;
+            for word in text.split_whitespace() {
+                if sep {
+                    s.prose.push(' ');
+                }
+                s.prose.push_str(word);
+                sep = true;
+                words += 1;
             }
-            s.prose.push_str(word);
-            words += 1;
+            self.words += words;
         }
-        self.words += words;
+        self.prose_gap = trailing;
     }
 
     pub(super) fn absorb<'e>(&mut self, o: BlockOutput, out: &mut Vec<Event<'e>>) {
         let s = self.section();
+        if !s.code.is_empty() && !s.code.ends_with('\n') {
+            s.code.push('\n');
+        }
         s.code.push_str(&o.search_code);
         s.manifest_terms.extend(o.search_terms);
         self.diags.extend(o.diagnostics);
@@ -145,6 +165,33 @@ impl<'p> State<'p> {
             sections,
         }
     }
+}
+
+/// Whether a tag is inline (its text runs on with the text around it).
+pub(super) fn is_inline(t: &Tag<'_>) -> bool {
+    matches!(
+        t,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+pub(super) fn is_inline_end(t: &TagEnd) -> bool {
+    matches!(
+        t,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
 }
 
 /// The concatenated text events of a run of events (other events add nothing).

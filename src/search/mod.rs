@@ -1,7 +1,7 @@
 //! Build-time search index: page sections in, a set of small JavaScript files
 //! out (see `static/search.js` for the reader).
 //!
-//! # Index format (version 1)
+//! # Index format (version 3)
 //!
 //! Every file is a script that calls `__kourseSearch(kind, key, data)`, so the
 //! index loads from file:// through injected `<script>` tags (no fetch).
@@ -17,7 +17,11 @@
 //!   `{w, g, s, p}`: `w` the corpus' words with that prefix, space-separated
 //!   and sorted; `g[i]` the stem group of word `i`; `s` the stems,
 //!   space-separated; `p[j]` the postings of stem `j`, a string of varints
-//!   (see [`encode`]): section-id delta, then weight, per section.
+//!   (see [`encode`]): section-id delta, then weight, per section; `h`
+//!   (left out when empty) maps a word's index in `w` to the sections whose
+//!   heading (or, for a page's first section, its title) holds that very
+//!   word, as varint section-id deltas. The reader ranks sections whose
+//!   heading names a query word above those that only mention it.
 //! * `search/p/<n>.js`, kind `"p"`: the snippet data of pages `n*c` to
 //!   `n*c + c - 1`, one `{u, t, s: [[anchor, heading, text], ...]}` each:
 //!   the page's URL, title and sections' text, loaded only for the pages of
@@ -29,6 +33,7 @@
 //! typed word extends), so any stemming language works without a JS port.
 
 mod encode;
+mod snippet;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +44,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use encode::{decode_varints, encode_varint};
+use snippet::{Snippet, sections_of, snippet, strip_glyphs};
+pub use snippet::{code_lines, single_spaced_words};
 
 /// One page, as the build hands it to the indexer: borrowed from the
 /// rendered pages by a build, which would otherwise copy each section's
@@ -92,7 +99,7 @@ impl Default for SearchOptions {
 }
 
 /// Format version written to `meta.js`.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Pages per snippet file (`search/p/<n>.js`).
 pub const PAGES_PER_SNIPPET_FILE: usize = 8;
 /// Shard key length in characters: words are first grouped by their first
@@ -105,7 +112,7 @@ pub const SHARD_SPLIT_BYTES: usize = 64 * 1024;
 /// Words longer than this (hashes, base64 blobs) are not indexed.
 pub const MAX_WORD_CHARS: usize = 40;
 /// Snippet text kept per section, in characters.
-const MAX_PROSE_CHARS: usize = 2_000;
+const MAX_PROSE_CHARS: usize = 6_000;
 const MAX_CODE_CHARS: usize = 600;
 /// Weights are stored as `round(weight * WEIGHT_SCALE)`, at least 1.
 const WEIGHT_SCALE: f32 = 8.0;
@@ -268,234 +275,6 @@ fn clean_boost(b: f32) -> f32 {
     if b.is_finite() && b > 0.0 { b } else { 0.0 }
 }
 
-/// `s` with runs of whitespace made single spaces, cut to `max` characters
-/// (with `…` when cut). Stops reading at the cut: section texts can be long,
-/// and this runs over every section of the site.
-fn truncate_chars(s: &str, max: usize) -> String {
-    single_spaced_prefix(s, max).unwrap_or_else(|| collapse_and_cut(s, max))
-}
-
-/// [`truncate_chars`] of a text whose first `max` characters are already
-/// single-spaced (as the build's prose is), found in one pass over them;
-/// `None` when they are not.
-fn single_spaced_prefix(s: &str, max: usize) -> Option<String> {
-    let scan = scan_single_spaced(s, max)?;
-    let i = scan.end;
-    if i == s.len() {
-        return (!scan.after_space || i == 0).then(|| s.to_owned());
-    }
-    // Cut: only if something other than whitespace follows.
-    if s[i..].chars().all(char::is_whitespace) {
-        return None;
-    }
-    let mut out = String::with_capacity(i + '…'.len_utf8());
-    out.push_str(&s[..i]);
-    out.push('…');
-    Some(out)
-}
-
-/// The number of words of `s` if it is words separated by single ASCII
-/// spaces, with no other whitespace and none at either end (text that
-/// joining its words with spaces leaves as it is); `None` otherwise, and
-/// for any text with a control character below U+0021 (for the caller to
-/// split word by word).
-pub fn single_spaced_words(s: &str) -> Option<usize> {
-    let scan = scan_single_spaced(s, usize::MAX)?;
-    (scan.end == s.len() && !s.is_empty() && !scan.after_space).then_some(scan.spaces + 1)
-}
-
-/// How far [`scan_single_spaced`] read.
-struct SingleSpaced {
-    /// Bytes read: all of the text, or its first `max` characters.
-    end: usize,
-    /// Spaces among them.
-    spaces: usize,
-    /// Whether the last character read is a space.
-    after_space: bool,
-}
-
-/// Reads the first `max` characters of `s` (all of it, if shorter) while
-/// they are words separated by single ASCII spaces, with none at the
-/// start; `None` at the first whitespace that is not such a space.
-fn scan_single_spaced(s: &str, max: usize) -> Option<SingleSpaced> {
-    let bytes = s.as_bytes();
-    // ASCII text (nearly all prose) is checked with whole-slice passes the
-    // compiler turns into vector code: characters are bytes there.
-    let head = &bytes[..bytes.len().min(max)];
-    if head.is_ascii() {
-        let (spaces, flaws) = ascii_spaces_and_flaws(head);
-        if flaws || head.first() == Some(&b' ') {
-            return None;
-        }
-        return Some(SingleSpaced {
-            end: head.len(),
-            spaces,
-            after_space: head.last().is_none_or(|&b| b == b' '),
-        });
-    }
-    let mut chars = 0;
-    let mut spaces = 0;
-    let mut after_space = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight ASCII bytes at a time, while the cut is not among them.
-        if chars + 8 <= max
-            && let Some(chunk) = bytes.get(i..i + 8)
-        {
-            const HIGH: u64 = 0x8080_8080_8080_8080;
-            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            if x & HIGH == 0 {
-                // High bit of each byte below 0x21 (a space or control);
-                // of each space. No byte carries into the next: all < 0x80.
-                let low = !(x + 0x5F5F_5F5F_5F5F_5F5F) & HIGH;
-                let y = x ^ 0x2020_2020_2020_2020;
-                let space_bits = !(((y & !HIGH) + !HIGH) | y) & HIGH;
-                if low != space_bits
-                    || space_bits & (space_bits << 8) != 0
-                    || (after_space && space_bits & 0x80 != 0)
-                {
-                    return None;
-                }
-                after_space = space_bits >> 63 != 0;
-                spaces += space_bits.count_ones() as usize;
-                chars += 8;
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        // Counting the bytes that start characters.
-        if b & 0xC0 != 0x80 {
-            if chars == max {
-                break;
-            }
-            chars += 1;
-            if b <= b' ' {
-                if b != b' ' || after_space {
-                    return None;
-                }
-                after_space = true;
-                spaces += 1;
-            } else {
-                after_space = false;
-                if b >= 0xC2 && unicode_space_at(bytes, i) {
-                    return None;
-                }
-            }
-        }
-        i += 1;
-    }
-    Some(SingleSpaced {
-        end: i,
-        spaces,
-        after_space,
-    })
-}
-
-/// The spaces in ASCII text, and whether it has what single-spaced text
-/// may not: a control character or two spaces in a row. Loops with no early
-/// exit, counting in bytes per run of 255: vector code, a fraction of an
-/// instruction per byte.
-fn ascii_spaces_and_flaws(text: &[u8]) -> (usize, bool) {
-    let mut spaces = 0;
-    let mut flaws = 0u8;
-    for run in text.chunks(255) {
-        let mut n = 0u8;
-        for &b in run {
-            n += u8::from(b == b' ');
-            flaws |= u8::from(b < b' ');
-        }
-        spaces += usize::from(n);
-    }
-    if let Some(next) = text.get(1..) {
-        for (&a, &b) in text.iter().zip(next) {
-            flaws |= u8::from(a == b' ') & u8::from(b == b' ');
-        }
-    }
-    (spaces, flaws != 0)
-}
-
-/// Whether a whitespace character outside ASCII starts at byte `i`: U+0085,
-/// U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
-fn unicode_space_at(bytes: &[u8], i: usize) -> bool {
-    matches!(
-        &bytes[i..bytes.len().min(i + 3)],
-        [0xC2, 0x85 | 0xA0, ..]
-            | [0xE1, 0x9A, 0x80]
-            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
-            | [0xE2, 0x81, 0x9F]
-            | [0xE3, 0x80, 0x80]
-    )
-}
-
-/// [`truncate_chars`] of any text, a word at a time.
-fn collapse_and_cut(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(max.min(s.len()) + 4);
-    let mut chars = 0;
-    for word in s.split_whitespace() {
-        if chars > 0 {
-            if chars == max {
-                out.push('…');
-                return out;
-            }
-            out.push(' ');
-            chars += 1;
-        }
-        let n = word.chars().count();
-        if chars + n <= max {
-            out.push_str(word);
-            chars += n;
-            continue;
-        }
-        let end = word
-            .char_indices()
-            .nth(max - chars)
-            .map_or(word.len(), |(i, _)| i);
-        out.push_str(&word[..end]);
-        out.push('…');
-        return out;
-    }
-    out
-}
-
-/// A page's sections; a page without any is searched as one empty
-/// section, under its title.
-fn sections_of<'d>(doc: &'d SearchDocument) -> &'d [SearchSection] {
-    static TOP: SearchSection = SearchSection {
-        anchor: String::new(),
-        heading: String::new(),
-        prose: String::new(),
-        code: String::new(),
-        manifest_terms: Vec::new(),
-    };
-    if doc.sections.is_empty() {
-        std::slice::from_ref(&TOP)
-    } else {
-        &doc.sections
-    }
-}
-
-/// The snippet of the `i`-th section of `doc`: anchor, heading and text.
-fn snippet<'d>(
-    doc: &'d SearchDocument,
-    sec: &'d SearchSection,
-    i: usize,
-) -> (&'d str, &'d str, String) {
-    let heading = if sec.heading.is_empty() && i == 0 {
-        &*doc.page_title
-    } else {
-        sec.heading.as_str()
-    };
-    let mut text = truncate_chars(&sec.prose, MAX_PROSE_CHARS);
-    if !sec.code.trim().is_empty() {
-        if !text.is_empty() {
-            text.push_str(" ¶ ");
-        }
-        text.push_str(&truncate_chars(&sec.code, MAX_CODE_CHARS));
-    }
-    (sec.anchor.as_str(), heading, text)
-}
-
 /// Per section: term frequencies per field by stem id (sorted by id once
 /// the section is counted: a list is a third of a map's memory, and
 /// thousands of sections are held until the postings are made); and field
@@ -573,8 +352,10 @@ impl<'d> WordCounts<'d> {
                     .drain(..)
                     .map(|id| (id, std::mem::take(&mut counting[id as usize])))
                     .collect();
-                // The parts of `targetPort` count as manifest terms too.
-                for term in &sec.manifest_terms {
+                // The parts of `targetPort` count as manifest terms too,
+                // and those of a heading's `HorizontalPodAutoscaler` as
+                // heading words.
+                let mut add_parts = |term: &str, field: usize| {
                     for part in camel_parts(term) {
                         for_each_word(&part, |word, _| {
                             let id = match ids.get(word) {
@@ -586,9 +367,25 @@ impl<'d> WordCounts<'d> {
                                     id
                                 }
                             };
-                            tf.push((id, [0, 0, 0, 0, 1]));
+                            let mut counts = [0; FIELDS];
+                            counts[field] = 1;
+                            tf.push((id, counts));
                         });
                     }
+                };
+                for term in &sec.manifest_terms {
+                    add_parts(term, MANIFEST);
+                }
+                let mut headings = vec![(HEADING, sec.heading.as_str())];
+                if i == 0 {
+                    headings.push((TITLE, &*doc.page_title));
+                }
+                for (field, text) in headings {
+                    for_each_word(text, |word, lowercase| {
+                        if !lowercase && word.chars().skip(1).any(char::is_uppercase) {
+                            add_parts(word, field);
+                        }
+                    });
                 }
                 sections.push(tf);
             }
@@ -651,13 +448,16 @@ struct Shard {
     g: Vec<usize>,
     s: String,
     p: Vec<String>,
+    /// Word index → the sections whose heading holds that word.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    h: BTreeMap<usize, String>,
 }
 
 #[derive(Serialize)]
 struct PageData<'a> {
     u: &'a str,
-    t: &'a str,
-    s: Vec<(&'a str, &'a str, String)>,
+    t: Cow<'a, str>,
+    s: Vec<Snippet<'a>>,
 }
 
 /// The script text that hands `data` to the loader in `search.js`.
@@ -777,14 +577,15 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
         clean_boost(opts.boost_heading),
         clean_boost(opts.boost_body),
         clean_boost(opts.boost_code),
-        clean_boost(opts.boost_body),
+        // A manifest's keys say where a field is used; prose explains it.
+        clean_boost(opts.boost_code),
     ];
     // Snippet files, in parallel: they need no term statistics.
     let snippets: Vec<PageData> = docs
         .par_iter()
         .map(|doc| PageData {
             u: &doc.url,
-            t: &doc.page_title,
+            t: strip_glyphs(&doc.page_title),
             s: sections_of(doc)
                 .iter()
                 .enumerate()
@@ -845,6 +646,36 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
         .par_iter()
         .zip(&stem_of_word)
         .flat_map_iter(|(run, stem_of)| run.by_stem(stem_of, stems.len()))
+        .collect();
+    // Per word, the sections whose heading (or page title) holds it as it
+    // is: the reader ranks those first for that word, not for every word
+    // of its stem ("ready" does not name a section for "readiness").
+    let mut named: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+    let mut sid = 0u32;
+    for run in &counted {
+        for words in &run.sections {
+            for &(word, tf) in words {
+                if tf[TITLE] > 0 || tf[HEADING] > 0 {
+                    let list = named.entry(run.words[word as usize].as_ref()).or_default();
+                    if list.last() != Some(&sid) {
+                        list.push(sid);
+                    }
+                }
+            }
+            sid += 1;
+        }
+    }
+    let named: FxHashMap<String, String> = named
+        .into_iter()
+        .map(|(w, ids)| {
+            let mut s = String::new();
+            let mut prev = 0;
+            for id in ids {
+                encode_varint(id - prev, &mut s);
+                prev = id;
+            }
+            (w.to_owned(), s)
+        })
         .collect();
     drop(counted);
     let pages: Vec<usize> = docs.iter().map(|d| sections_of(d).len()).collect();
@@ -913,12 +744,16 @@ pub fn build_index(docs: &[SearchDocument], opts: &SearchOptions) -> Vec<(PathBu
                 g: Vec::with_capacity(list.len()),
                 s: String::new(),
                 p: Vec::new(),
+                h: BTreeMap::new(),
             };
             for (i, (w, id)) in list.iter().enumerate() {
                 if i > 0 {
                     shard.w.push(' ');
                 }
                 shard.w.push_str(w);
+                if let Some(ids) = named.get(*w) {
+                    shard.h.insert(i, ids.clone());
+                }
                 let next = local.len();
                 let g = *local.entry(*id).or_insert_with(|| {
                     if next > 0 {

@@ -1,3 +1,4 @@
+use super::snippet::{truncate_chars, unicode_space_at};
 use super::*;
 
 fn sec(anchor: &str, heading: &str, prose: &str, code: &str, terms: &[&str]) -> SearchSection {
@@ -230,8 +231,120 @@ fn sectioning_keeps_anchors_headings_and_text_for_snippets() {
     assert_eq!(page["s"][1][0], "nodeport");
     assert_eq!(page["s"][1][1], "NodePort");
     let text = page["s"][1][2].as_str().unwrap();
-    assert!(text.starts_with("A NodePort service"), "{text}");
-    assert!(text.contains("targetPort: 8080"), "{text}");
+    assert_eq!(
+        text,
+        "A NodePort service opens a port on every node, in the range 30000-32767."
+    );
+    // Code keeps its lines and indentation: YAML reads as YAML.
+    assert_eq!(
+        page["s"][1][3],
+        "kind: Service\nspec:\n  type: NodePort\n  ports:\n  - targetPort: 8080"
+    );
+    assert_eq!(page["s"][0][3], "");
+}
+
+#[test]
+fn code_lines_keep_indentation_and_cut_at_whole_lines() {
+    assert_eq!(
+        code_lines("a: 1\n\n  b:   \n    c: 2\n", 100),
+        "a: 1\n  b:\n    c: 2"
+    );
+    assert_eq!(code_lines("first: 1\nsecond: 2", 12), "first: 1");
+    assert_eq!(code_lines("abcdefghij", 4), "abcd…");
+    assert_eq!(code_lines("", 10), "");
+}
+
+#[test]
+fn snippets_carry_no_anchor_glyphs() {
+    let docs = vec![doc(
+        "a.html",
+        "Alpha ¶",
+        vec![
+            sec("", "", "Intro text.", "", &[]),
+            sec("b", "Beta #", "Body.", "", &[]),
+            sec("c", "Gamma¶ delta", "Body.", "", &[]),
+        ],
+    )];
+    let files = build_index(&docs, &SearchOptions::default());
+    let (_, _, chunk) = parse(file(&files, "search/p/0.js").unwrap());
+    assert_eq!(chunk[0]["t"], "Alpha");
+    assert_eq!(chunk[0]["s"][0][1], "Alpha");
+    assert_eq!(chunk[0]["s"][1][1], "Beta");
+    assert_eq!(chunk[0]["s"][2][1], "Gamma delta");
+}
+
+/// The sections a shard says are headed with `word`.
+fn named(files: &[(PathBuf, Vec<u8>)], word: &str) -> Vec<u64> {
+    let (_, _, meta) = parse(file(files, "search/meta.js").unwrap());
+    let keys: Vec<String> = serde_json::from_value(meta["shards"].clone()).unwrap();
+    let key = shard_for(word, &keys).unwrap();
+    let (_, _, shard) = parse(file(files, &format!("search/t/{}", shard_file_name(key))).unwrap());
+    let i = shard["w"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .position(|w| w == word)
+        .unwrap();
+    let Some(list) = shard["h"][i.to_string()].as_str() else {
+        return Vec::new();
+    };
+    let mut sid = 0;
+    decode_varints(list)
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            sid += u64::from(d);
+            sid
+        })
+        .collect()
+}
+
+#[test]
+fn shards_list_the_sections_each_word_heads() {
+    let docs = vec![
+        doc(
+            "probes.html",
+            "Probes",
+            vec![
+                sec(
+                    "",
+                    "",
+                    "Probes tell the kubelet about a container.",
+                    "",
+                    &[],
+                ),
+                sec(
+                    "readiness",
+                    "Readiness",
+                    "Whether it may get traffic.",
+                    "",
+                    &[],
+                ),
+                sec("hpa", "The HorizontalPodAutoscaler", "Scales.", "", &[]),
+            ],
+        ),
+        doc(
+            "ready.html",
+            "Running but not Ready",
+            vec![sec(
+                "",
+                "",
+                "readiness readiness readiness probe",
+                "",
+                &["readinessProbe"],
+            )],
+        ),
+    ];
+    let files = build_index(&docs, &SearchOptions::default());
+    // Per word, not per stem: "ready" heads section 3, "readiness" section 1.
+    assert_eq!(named(&files, "readiness"), [1]);
+    assert_eq!(named(&files, "ready"), [3]);
+    // The page title heads the page's first section.
+    assert_eq!(named(&files, "probes"), [0]);
+    // The parts of a camelCase heading word head it too.
+    assert_eq!(named(&files, "horizontal"), [2]);
+    assert_eq!(named(&files, "autoscaler"), [2]);
+    assert_eq!(named(&files, "kubelet"), Vec::<u64>::new());
 }
 
 #[test]
