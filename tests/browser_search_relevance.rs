@@ -18,7 +18,7 @@ use support::sites;
 const QUERIES: &[(&str, usize, &[&str])] = &[
     (
         "why is my pod pending",
-        2,
+        0,
         &[
             "scheduling/index.html#why-is-my-pod-pending",
             "troubleshooting/pending.html",
@@ -47,7 +47,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "liveness vs readiness",
-        2,
+        0,
         &[
             "health-resources-scaling/probes.html#three-kinds",
             "health-resources-scaling/probes.html#readiness",
@@ -57,7 +57,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "terminationGracePeriodSeconds",
-        2,
+        0,
         &[
             "pod-lifecycle/index.html#termination-sequence",
             "pod-lifecycle/index.html#endpoint-removal-race",
@@ -65,7 +65,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "pvc stuck pending",
-        2,
+        0,
         &[
             "troubleshooting/pending.html#the-usual-causes",
             "troubleshooting/pending.html",
@@ -74,7 +74,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "seek mysql password",
-        2,
+        0,
         &[
             "configuration-secrets/secrets.html#a-configmap-with-different-handling",
             "configuration-secrets/secrets.html#projecting-secrets-into-the-container",
@@ -96,7 +96,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ("oomkilled", 0, &["troubleshooting/oomkilled.html"]),
     (
         "exit code 137",
-        2,
+        0,
         &[
             "troubleshooting/oomkilled.html",
             "why-containers/isolation.html#a-real-oom-kill",
@@ -119,7 +119,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "service has no endpoints",
-        2,
+        0,
         &[
             "troubleshooting/service-endpoints.html",
             "troubleshooting/decision-tree.html#b1-endpoints",
@@ -127,7 +127,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "ingress 502",
-        2,
+        0,
         &["troubleshooting/ingress-errors.html#502-the-backend-failed"],
     ),
     ("node affinity", 0, &["scheduling/index.html#node-affinity"]),
@@ -143,7 +143,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "pod disruption budget",
-        2,
+        0,
         &[
             "health-resources-scaling/autoscaling.html#pdb",
             "pod-lifecycle/index.html#pdb-during-drain",
@@ -156,7 +156,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "base64 secret",
-        2,
+        0,
         &["configuration-secrets/secrets.html#base64-is-an-encoding-not-encryption"],
     ),
     (
@@ -182,7 +182,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ("cronjob", 0, &["workloads/jobs.html#cronjob"]),
     (
         "init containers",
-        2,
+        0,
         &[
             "workloads/pods.html#init-containers",
             "pod-lifecycle/index.html#init-and-sidecar-containers",
@@ -221,7 +221,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "network policy default deny",
-        2,
+        0,
         &["security/policies.html#networkpolicy"],
     ),
     (
@@ -231,7 +231,7 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "rbac role binding",
-        2,
+        0,
         &[
             "configuration-secrets/serviceaccounts-and-rbac.html#rbac-in-four-objects",
             "security/identity.html#rbac",
@@ -239,12 +239,12 @@ const QUERIES: &[(&str, usize, &[&str])] = &[
     ),
     (
         "ipvs",
-        2,
+        0,
         &["services-networking/kube-proxy.html#ipvs-mode"],
     ),
     (
         "gateway api",
-        2,
+        0,
         &["services-networking/ingress-and-gateway-api.html#the-gateway-api-the-successor"],
     ),
 ];
@@ -288,6 +288,8 @@ fn learner_questions_find_their_sections_from_file_urls() {
     let site = sites::bundled_course();
     let page = open_course(&b, site.path());
     assert!(QUERIES.len() >= 30);
+    // The issue asks for at least 30 whose expected section comes first.
+    assert!(QUERIES.iter().filter(|q| q.1 == 0).count() >= 30);
     let mut failures = Vec::new();
     for &(q, rank, expected) in QUERIES {
         let got = results(&page, q);
