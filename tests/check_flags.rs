@@ -395,3 +395,34 @@ fn summary_prints_only_the_counts() {
         "{err}"
     );
 }
+
+#[test]
+fn a_made_up_image_is_a_warning_at_its_value() {
+    let d = tempfile::tempdir().unwrap();
+    let pod = |image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: {image}\n      resources:\n        limits:\n          memory: 64Mi\n"
+        )
+    };
+    let (code, out, err) = kourse(
+        d.path(),
+        &["--format", "json", "--deny-warnings", "-"],
+        Some(&pod("ghcr.io/example/seek-web:1.4.2")),
+    );
+    assert_eq!(code, 1, "{err}");
+    let found: Vec<_> = diags(&out)
+        .into_iter()
+        .filter(|d| d.0 != "run-as-root")
+        .collect();
+    assert_eq!(
+        found,
+        vec![("placeholder-image".into(), "<stdin>".into(), 8, 14)]
+    );
+    // The real image is not one.
+    let (_, out, _) = kourse(
+        d.path(),
+        &["--format", "json", "-"],
+        Some(&pod("fairdom/seek:1.18")),
+    );
+    assert!(!out.contains("placeholder-image"), "{out}");
+}

@@ -157,7 +157,7 @@ fn manifest(rng: &mut Rng, corpus: &Corpus) -> (String, Vec<String>) {
     let code = format!(
         "apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  labels:\n    app: {name}\nspec:\n  \
          replicas: 3\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    spec:\n      \
-         containers:\n      - name: {name}\n        image: registry.example/{name}:1.2\n        ports:\n        \
+         containers:\n      - name: {name}\n        image: ghcr.io/kourse-bench/{name}:1.2\n        ports:\n        \
          - containerPort: 8080\n          targetPort: 8080\n"
     );
     let terms = [

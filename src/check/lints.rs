@@ -12,6 +12,41 @@ const LONG_RUNNING: &[&str] = &[
     "ReplicationController",
 ];
 
+/// Why an image reference cannot be real: its registry is a name reserved
+/// for documentation (RFC 2606: example.com/.net/.org and the `.example`,
+/// `.test` and `.invalid` domains) or a path segment of its repository is
+/// `example`, as in a made-up `ghcr.io/example/app:1.0`.
+pub fn placeholder_image(image: &str) -> Option<&'static str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = name.split('/').collect();
+    // The first part is a registry when it looks like a host (a dot, a
+    // port or `localhost`), as the container runtimes decide.
+    if parts.len() > 1
+        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+    {
+        let host = parts.remove(0);
+        let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+        let reserved = ["example.com", "example.net", "example.org"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+            || [".example", ".test", ".invalid"]
+                .iter()
+                .any(|tld| host.ends_with(tld));
+        if reserved {
+            return Some("is on a registry host reserved for documentation");
+        }
+    }
+    // The last part carries the tag; the repository path is before it.
+    let path_len = parts.len().saturating_sub(1);
+    if parts[..path_len]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case("example"))
+    {
+        return Some("names a repository `example`");
+    }
+    None
+}
+
 pub fn check(kind: &str, obj: &Node, out: &mut Out) {
     if kind == "Service"
         && let Some(t) = obj.path(&["spec", "type"])
@@ -45,6 +80,14 @@ pub fn check(kind: &str, obj: &Node, out: &mut Out) {
         if let Some(img) = c.get("image")
             && let Some(s) = img.as_str()
         {
+            if let Some(why) = placeholder_image(s) {
+                out.push_note(
+                    "placeholder-image",
+                    img.pos,
+                    format!("image `{s}` {why}: no learner can pull it"),
+                    "use the real image of the application, pinned to a release tag",
+                );
+            }
             let last = s.rsplit('/').next().unwrap_or(s);
             if !s.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
                 out.push_note(
@@ -152,5 +195,34 @@ pub fn check(kind: &str, obj: &Node, out: &mut Out) {
             }
         }
         let _ = ci;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder_image;
+
+    #[test]
+    fn documentation_hosts_and_example_repositories_are_placeholders() {
+        for image in [
+            "ghcr.io/example/seek-web:1.4.2",
+            "registry.example.com/seek:1.18",
+            "example.org/seek:1",
+            "registry.example.com:5000/app@sha256:abc",
+            "images.test/app:1",
+            "example/app:1.0",
+        ] {
+            assert!(placeholder_image(image).is_some(), "{image}");
+        }
+        for image in [
+            "fairdom/seek:1.18",
+            "registry.k8s.io/e2e-test-images/agnhost:2.53",
+            "localhost:5001/seek:dev",
+            "myexample.com/app:1",
+            "ghcr.io/org/example:1.0",
+            "nginx",
+        ] {
+            assert_eq!(placeholder_image(image), None, "{image}");
+        }
     }
 }

@@ -178,6 +178,11 @@ pub const RULES: &[(&str, Severity, &str)] = {
         ),
         ("latest-tag", W, "an image without a tag or with `:latest`"),
         (
+            "placeholder-image",
+            W,
+            "an image from a documentation-only host (example.com, .test) or a repository named `example`",
+        ),
+        (
             "no-resources",
             W,
             "a container without resource requests or limits",
