@@ -5,40 +5,14 @@
 //! registry's create/update (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go:
 //! AlreadyExists on create, NotFound on update and delete).
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::inputs::Doc;
 use super::rules;
-use super::state::{Key, Obj, Origin, SourceRef, State, key, labels_of};
-use super::steps::{Action, Input, Mode, Nodes, Step};
+use super::state::{Key, Obj, Origin, State, key, labels_of};
+use super::steps::{Action, Mode, Nodes, Step};
 use super::{Issue, Walker};
-use crate::check::yaml::{self, Node, Value};
-
-/// One object read from a manifest.
-#[derive(Clone)]
-pub(super) struct Doc {
-    node: Arc<Node>,
-    manifest: Option<String>,
-    source: Option<Arc<SourceRef>>,
-}
-
-/// The documents of a manifest file (read and parsed once a walk), or why
-/// it cannot be read.
-pub(super) type FileDocs = Result<Arc<[Doc]>, String>;
-
-/// Reads and parses a manifest file.
-pub(super) fn load_docs(path: &Path, root: &Path) -> FileDocs {
-    let shown = crate::diagnostic::display_path(path, root);
-    let text = crate::content::read_text(path, &shown).map_err(|d| d.message)?;
-    let src = Arc::new(SourceRef {
-        path: shown.clone(),
-        text: text.clone(),
-        line_offset: 0,
-    });
-    let mut docs = Vec::new();
-    push_docs(&text, Some(&shown.display().to_string()), src, &mut docs);
-    Ok(docs.into())
-}
+use crate::check::yaml::Node;
 
 impl Walker<'_> {
     /// Runs a step; returns what the learner would see go wrong.
@@ -226,98 +200,6 @@ impl Walker<'_> {
             }
         }
         out
-    }
-
-    fn read_input(
-        &mut self,
-        input: &Input,
-        recursive: bool,
-        state: &mut State,
-        docs: &mut Vec<Doc>,
-        out: &mut Vec<Issue>,
-    ) {
-        match input {
-            // A pinned remote manifest installs an add-on, like `helm
-            // install`: not walked, and nothing the author could change.
-            Input::Remote(url) => {
-                state.opaque = true;
-                self.trace_line(format!("  (not walked: `{url}` is remote)"));
-            }
-            Input::Stdin(text) => {
-                let src = Arc::new(SourceRef {
-                    path: PathBuf::from("-"),
-                    text: text.clone(),
-                    line_offset: 0,
-                });
-                push_docs(text, None, src, docs);
-            }
-            Input::Path(p) => {
-                let full = self.root.join(p);
-                if full.is_dir() {
-                    let mut files = Vec::new();
-                    let walker = walkdir::WalkDir::new(&full)
-                        .sort_by_file_name()
-                        .max_depth(if recursive { usize::MAX } else { 1 });
-                    for e in walker.into_iter().filter_map(Result::ok) {
-                        let f = e.path();
-                        let ext = f.extension().and_then(|x| x.to_str());
-                        if e.file_type().is_file()
-                            && matches!(ext, Some("yaml" | "yml" | "json"))
-                            && !crate::check::cli::is_tool_config(f)
-                        {
-                            files.push(f.to_path_buf());
-                        }
-                    }
-                    for f in files {
-                        self.read_file(&f, docs, out);
-                    }
-                } else if full.is_file() {
-                    self.read_file(&full, docs, out);
-                } else {
-                    out.push(Issue::new(
-                        "walk-file-missing",
-                        format!("the path \"{p}\" does not exist (paths are relative to the course root)"),
-                    ));
-                }
-            }
-            Input::Kustomize(dir) => match super::kustomize::render(
-                self.root,
-                dir,
-                self.kubectl.as_deref(),
-                self.cache.as_deref(),
-            ) {
-                Ok(text) => {
-                    let src = Arc::new(SourceRef {
-                        path: PathBuf::from(format!("{dir} (kustomize)")),
-                        text: text.clone(),
-                        line_offset: 0,
-                    });
-                    push_docs(&text, Some(&format!("kubectl kustomize {dir}")), src, docs);
-                }
-                Err(super::kustomize::NotRendered::Failed(msg)) => {
-                    out.push(Issue::new("walk-not-walked", msg))
-                }
-                Err(super::kustomize::NotRendered::Missing) => out.push(Issue::new(
-                    "walk-file-missing",
-                    format!("the kustomization folder \"{dir}\" does not exist (paths are relative to the course root)"),
-                )),
-            },
-        }
-    }
-
-    fn read_file(&mut self, path: &Path, docs: &mut Vec<Doc>, out: &mut Vec<Issue>) {
-        let loaded = match self.files.get(path) {
-            Some(l) => l.clone(),
-            None => {
-                let l = load_docs(path, self.root);
-                self.files.insert(path.to_path_buf(), l.clone());
-                l
-            }
-        };
-        match loaded {
-            Ok(d) => docs.extend(d.iter().cloned()),
-            Err(message) => out.push(Issue::new("walk-file-missing", message)),
-        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -623,47 +505,6 @@ fn not_found(kind: &str, name: &str, ns: &str) -> Issue {
         "walk-not-found",
         format!("there is no {kind} `{name}`{place} at this step: the apiserver answers NotFound"),
     )
-}
-
-/// The documents of a manifest text, List items expanded.
-fn push_docs(text: &str, shown: Option<&str>, src: Arc<SourceRef>, docs: &mut Vec<Doc>) {
-    let stream = yaml::parse(yaml::strip_bom(text));
-    for d in stream.docs {
-        let Some(root) = d.root else { continue };
-        let line = d.first_line;
-        let is_list = root
-            .get("kind")
-            .and_then(Node::as_str)
-            .is_some_and(|k| k.ends_with("List"))
-            && root.get("items").is_some();
-        let items: Vec<Node> = if is_list {
-            match root.value {
-                Value::Map(entries) => entries
-                    .into_iter()
-                    .find(|(k, _)| k.as_str() == Some("items"))
-                    .map(|(_, v)| match v.value {
-                        Value::Seq(items) => items,
-                        _ => Vec::new(),
-                    })
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            }
-        } else {
-            vec![root]
-        };
-        for node in items {
-            let l = if node.pos.line > 0 {
-                node.pos.line
-            } else {
-                line
-            };
-            docs.push(Doc {
-                manifest: shown.map(|s| format!("{s}:{l}")),
-                node: Arc::new(node),
-                source: Some(src.clone()),
-            });
-        }
-    }
 }
 
 /// The claims a StatefulSet's `volumeClaimTemplates` make, one per template

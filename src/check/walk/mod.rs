@@ -9,17 +9,19 @@
 //!   scheduler would refuse.
 
 pub mod exec;
+mod inputs;
 pub mod kustomize;
 pub mod lab;
 pub mod node_steps;
 pub mod nodes;
+mod page_scan;
 pub mod rules;
 pub mod shell;
 pub mod state;
 pub mod steps;
+mod trace;
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::check::Checker;
@@ -28,6 +30,7 @@ use crate::content::{Course, PageId};
 use crate::diagnostic::{Diagnostic, Severity};
 use state::State;
 use steps::Step;
+use trace::{describe, summarize};
 
 /// The walk's rule ids, default severities and descriptions.
 pub const RULES: &[(&str, Severity, &str)] = {
@@ -303,7 +306,7 @@ pub struct Walker<'a> {
     /// The build cache folder (rendered kustomizations).
     cache: Option<PathBuf>,
     /// Manifest files read and parsed so far, by path.
-    files: HashMap<PathBuf, exec::FileDocs>,
+    files: HashMap<PathBuf, inputs::FileDocs>,
     /// Index in reading order of the page being walked.
     page_idx: usize,
     page_file: PathBuf,
@@ -364,10 +367,10 @@ impl Walker<'_> {
         paths.sort();
         paths.dedup();
         let root = self.root;
-        let loaded: Vec<(PathBuf, exec::FileDocs)> = paths
+        let loaded: Vec<(PathBuf, inputs::FileDocs)> = paths
             .into_par_iter()
             .map(|p| {
-                let docs = exec::load_docs(&p, root);
+                let docs = inputs::load_docs(&p, root);
                 (p, docs)
             })
             .collect();
@@ -527,107 +530,4 @@ impl Walker<'_> {
         }
         out
     }
-}
-
-fn describe(a: &steps::Action) -> String {
-    use steps::{Action, Input};
-    match a {
-        Action::Files { mode, inputs, .. } => {
-            let what: Vec<String> = inputs
-                .iter()
-                .map(|i| match i {
-                    Input::Path(p) => p.clone(),
-                    Input::Kustomize(k) => format!("-k {k}"),
-                    Input::Stdin(_) => "(standard input)".into(),
-                    Input::Remote(u) => u.clone(),
-                })
-                .collect();
-            format!("{mode:?} {}", what.join(" ")).to_lowercase()
-        }
-        Action::CreateNamed { kind, name, .. } => format!("create {kind} {name}"),
-        Action::DeleteNamed { kind, names, .. } => format!("delete {kind} {}", names.join(" ")),
-        Action::Label {
-            annotate,
-            kind,
-            names,
-            changes,
-            ..
-        } => format!(
-            "{} {kind} {} {}",
-            if *annotate { "annotate" } else { "label" },
-            names.join(" "),
-            changes
-                .iter()
-                .map(|(k, v)| match v {
-                    Some(v) => format!("{k}={v}"),
-                    None => format!("{k}-"),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        Action::Scale { kind, name, .. } => format!("scale {kind} {name}"),
-        Action::SetImage { kind, name, .. } => format!("set image {kind} {name}"),
-        Action::AwaitCreate { kind, names, .. } => {
-            format!("wait --for=create {kind} {}", names.join(" "))
-        }
-        Action::Taint { nodes, changes, .. } => format!(
-            "taint {nodes:?} {}",
-            changes
-                .iter()
-                .map(|c| match c {
-                    steps::TaintChange::Add { key, value, effect } =>
-                        format!("{key}={value}:{effect}"),
-                    steps::TaintChange::Remove {
-                        key,
-                        effect: Some(e),
-                    } => format!("{key}:{e}-"),
-                    steps::TaintChange::Remove { key, effect: None } => format!("{key}-"),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        Action::Cordon {
-            nodes,
-            unschedulable,
-            drain,
-        } => format!(
-            "{} {nodes:?}",
-            if *drain {
-                "drain"
-            } else if *unschedulable {
-                "cordon"
-            } else {
-                "uncordon"
-            }
-        ),
-        Action::Opaque(w) => w.clone(),
-    }
-}
-
-/// The state after a page, for the trace.
-fn summarize(state: &State) -> String {
-    let mut s = String::from("  state:\n");
-    for o in state.objs.values() {
-        if o.page == usize::MAX && o.kind != "Namespace" {
-            continue;
-        }
-        let _ = write!(s, "    {}", o.show());
-        if o.kind == "Namespace" && !o.labels.is_empty() {
-            let labels: Vec<String> = o.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = write!(s, " [{}]", labels.join(", "));
-        }
-        s.push('\n');
-    }
-    for n in &state.nodes {
-        let _ = writeln!(
-            s,
-            "    Node {} ({} labels; taints: {}{})",
-            n.name,
-            n.labels.len(),
-            nodes::show(&n.taints),
-            if n.unschedulable { "; cordoned" } else { "" }
-        );
-    }
-    s.pop();
-    s
 }

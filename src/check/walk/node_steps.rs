@@ -19,6 +19,10 @@ pub enum SelectorOp {
     NotEquals(String),
     Exists,
     NotExists,
+    /// `key in (a,b)`: the label is one of the values.
+    In(Vec<String>),
+    /// `key notin (a,b)`: the label is missing or none of the values.
+    NotIn(Vec<String>),
 }
 
 /// One taint argument (staging/src/k8s.io/kubectl/pkg/cmd/taint/utils.go
@@ -99,21 +103,8 @@ pub(super) fn cordon(verb: &str, rest: &[String], a: &Args) -> Option<Action> {
 fn nodes(names: &[String], a: &Args) -> Option<Nodes> {
     if let Some(sel) = a.get(&["-l", "--selector"]) {
         let mut reqs = Vec::new();
-        for r in sel.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-            // Set-based requirements (`in`, `notin`) are not modelled.
-            if r.contains('(') || r.contains(' ') {
-                return None;
-            }
-            let req = if let Some((k, v)) = r.split_once("!=") {
-                (k.to_owned(), SelectorOp::NotEquals(v.to_owned()))
-            } else if let Some((k, v)) = r.split_once("==").or_else(|| r.split_once('=')) {
-                (k.to_owned(), SelectorOp::Equals(v.to_owned()))
-            } else if let Some(k) = r.strip_prefix('!') {
-                (k.to_owned(), SelectorOp::NotExists)
-            } else {
-                (r.to_owned(), SelectorOp::Exists)
-            };
-            reqs.push(req);
+        for r in selector_requirements(sel) {
+            reqs.push(requirement(r)?);
         }
         return Some(Nodes::Selector(reqs));
     }
@@ -121,6 +112,64 @@ fn nodes(names: &[String], a: &Args) -> Option<Nodes> {
         return Some(Nodes::All);
     }
     (!names.is_empty()).then(|| Nodes::Names(names.to_vec()))
+}
+
+/// The comma-separated requirements of a label selector; commas inside a
+/// set's parentheses do not separate
+/// (staging/src/k8s.io/apimachinery/pkg/labels/selector.go Parse).
+fn selector_requirements(sel: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in sel.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(sel[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(sel[start..].trim());
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// One requirement: `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)` or
+/// `k notin (a,b)`; `None` for what kubectl would refuse.
+fn requirement(r: &str) -> Option<(String, SelectorOp)> {
+    if let Some(open) = r.find('(') {
+        let close = r.rfind(')')?;
+        let values: Vec<String> = r[open + 1..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let mut words = r[..open].split_whitespace();
+        let (key, op) = (words.next()?, words.next()?);
+        if words.next().is_some() || !r[close + 1..].trim().is_empty() {
+            return None;
+        }
+        return match op {
+            "in" => Some((key.to_owned(), SelectorOp::In(values))),
+            "notin" => Some((key.to_owned(), SelectorOp::NotIn(values))),
+            _ => None,
+        };
+    }
+    if r.contains(' ') {
+        return None;
+    }
+    Some(if let Some((k, v)) = r.split_once("!=") {
+        (k.to_owned(), SelectorOp::NotEquals(v.to_owned()))
+    } else if let Some((k, v)) = r.split_once("==").or_else(|| r.split_once('=')) {
+        (k.to_owned(), SelectorOp::Equals(v.to_owned()))
+    } else if let Some(k) = r.strip_prefix('!') {
+        (k.to_owned(), SelectorOp::NotExists)
+    } else {
+        (r.to_owned(), SelectorOp::Exists)
+    })
 }
 
 /// `key=value:Effect`, `key:Effect`, `key:Effect-`, `key=value:Effect-` or

@@ -26,6 +26,8 @@ pub fn select(state: &State, nodes: &Nodes, out: &mut Vec<Issue>) -> Vec<usize> 
                         SelectorOp::NotEquals(v) => have != Some(v),
                         SelectorOp::Exists => have.is_some(),
                         SelectorOp::NotExists => have.is_none(),
+                        SelectorOp::In(vs) => have.is_some_and(|h| vs.contains(h)),
+                        SelectorOp::NotIn(vs) => have.is_none_or(|h| !vs.contains(h)),
                     }
                 })
             })

@@ -1,6 +1,8 @@
 //! The kubectl command parser: a table of shell lines and the steps they are.
 
 use super::*;
+use crate::check::walk::page_scan::may_have_commands;
+use crate::check::walk::shell::shell_commands;
 
 /// A parsed step: line, column, action, expect mark.
 type Parsed = (usize, usize, Action, Option<String>);
@@ -271,6 +273,18 @@ fn taint_cordon_and_drain() {
             }),
         ),
         (
+            "kubectl taint nodes -l 'zone in (a, b),tier notin (db),gpu' x=y:NoSchedule\n",
+            Some(Action::Taint {
+                nodes: Nodes::Selector(vec![
+                    ("zone".into(), SelectorOp::In(vec!["a".into(), "b".into()])),
+                    ("tier".into(), SelectorOp::NotIn(vec!["db".into()])),
+                    ("gpu".into(), SelectorOp::Exists),
+                ]),
+                changes: vec![add("x", "y", "NoSchedule")],
+                overwrite: false,
+            }),
+        ),
+        (
             "kubectl taint nodes --all x-\n",
             Some(Action::Taint {
                 nodes: Nodes::All,
@@ -278,11 +292,11 @@ fn taint_cordon_and_drain() {
                 overwrite: false,
             }),
         ),
-        // An effect kubectl does not know, a set-based selector, a taint
-        // without an effect, a Pod: not modelled.
+        // An effect kubectl does not know, a selector kubectl refuses, a
+        // taint without an effect, a Pod: not modelled.
         ("kubectl taint nodes a x=y:Sometimes\n", None),
         (
-            "kubectl taint nodes -l 'zone in (a,b)' x=y:NoSchedule\n",
+            "kubectl taint nodes -l 'zone within (a,b)' x=y:NoSchedule\n",
             None,
         ),
         ("kubectl taint nodes a x=y\n", None),
