@@ -219,9 +219,9 @@ pub enum Format {
     Github,
     /// One SARIF 2.1.0 log for the whole run (code scanning).
     Sarif,
-    /// One JUnit XML report (see `diagnostic_formats`).
+    /// One JUnit XML report: a test per checked file and per finding.
     Junit,
-    /// A TAP version 13 stream (see `diagnostic_formats`).
+    /// A TAP version 13 stream: a test per checked file and per finding.
     Tap,
 }
 

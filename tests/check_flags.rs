@@ -426,3 +426,32 @@ fn a_made_up_image_is_a_warning_at_its_value() {
     );
     assert!(!out.contains("placeholder-image"), "{out}");
 }
+
+#[test]
+fn list_rules_names_every_rule_once_with_its_level() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, out, err) = kourse(d.path(), &["--list-rules"], None);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().take(2).collect())
+        .collect();
+    let mut ids: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    for id in [
+        "yaml-syntax",
+        "placeholder-image",
+        "walk-unschedulable",
+        "latest-tag",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from\n{out}");
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r.len() == 2 && ["error", "warning"].contains(&r[1])),
+        "{out}"
+    );
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a rule id is listed twice");
+}

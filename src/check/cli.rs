@@ -27,6 +27,9 @@ pub struct CheckArgs {
     /// Print each step of the walk and the state after each page (to stderr).
     #[arg(long)]
     pub walk_trace: bool,
+    /// List every rule (id, default level, what it finds) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -48,6 +51,14 @@ const NOTHING_TO_CHECK: &str = "nothing to check: pass manifest files or folders
 
 /// Runs the check; returns the exit code: 0 clean, 1 errors, 2 usage or I/O error.
 pub fn run_cli(args: &CheckArgs) -> i32 {
+    if args.list_rules {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        for (id, level, text) in super::rules::RULES.iter().chain(super::walk::RULES) {
+            let _ = writeln!(out, "{id:<28} {:<7} {text}", level.as_str());
+        }
+        return 0;
+    }
     // One root, however it was typed (see crate::paths).
     let args = &match crate::paths::course_root(&args.root) {
         Ok(root) => CheckArgs {
