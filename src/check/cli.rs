@@ -54,7 +54,7 @@ pub fn run_cli(args: &CheckArgs) -> i32 {
     if args.list_rules {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        for (id, level, text) in super::rules::RULES.iter().chain(super::walk::RULES) {
+        for (id, level, text) in super::all_rules() {
             let _ = writeln!(out, "{id:<28} {:<7} {text}", level.as_str());
         }
         return 0;

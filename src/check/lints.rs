@@ -28,7 +28,10 @@ pub fn placeholder_image(image: &str) -> Option<&'static str> {
         let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
         let reserved = ["example.com", "example.net", "example.org"]
             .iter()
-            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+            .any(|d| {
+                host.strip_suffix(d)
+                    .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            })
             || [".example", ".test", ".invalid"]
                 .iter()
                 .any(|tld| host.ends_with(tld));

@@ -40,14 +40,15 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-/// A rule's one-line description by id, from the manifest rules and the
-/// walk's (for the SARIF rule list).
+/// Every rule: the manifest rules, then the walk's (id, default level, what
+/// it finds).
+pub fn all_rules() -> impl Iterator<Item = &'static (&'static str, Severity, &'static str)> {
+    rules::RULES.iter().chain(walk::RULES)
+}
+
+/// A rule's one-line description by id (for the SARIF rule list).
 pub fn describe_rule(id: &str) -> Option<&'static str> {
-    rules::RULES
-        .iter()
-        .chain(walk::RULES)
-        .find(|r| r.0 == id)
-        .map(|r| r.2)
+    all_rules().find(|r| r.0 == id).map(|r| r.2)
 }
 
 pub use cli::{CheckArgs, run_cli};
